@@ -1,0 +1,3 @@
+import { definePackageTestConfig } from "../../tooling/vitest.preset";
+
+export default definePackageTestConfig();

@@ -1,0 +1,3 @@
+import { definePackageConfig } from "../../tooling/tsup.preset";
+
+export default definePackageConfig();

@@ -1,0 +1,3 @@
+import { quantize } from "../../quant/src/index";
+
+export const bad = quantize;

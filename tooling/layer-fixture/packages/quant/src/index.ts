@@ -1,0 +1,3 @@
+export function quantize(x: number): number {
+  return Math.round(x);
+}

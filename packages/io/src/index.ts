@@ -1,1 +1,63 @@
-export {};
+export { crc32 } from "./crc32";
+export {
+  maxSafetensorsHeaderBytes,
+  parseSafetensorsHeader,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  safetensorsDtypeSize,
+} from "./safetensors-header";
+export {
+  type EncodeSafetensorsOptions,
+  encodeSafetensors,
+  type NamedTensors,
+  type ReadSafetensorsResult,
+  readSafetensors,
+  readSafetensorsFile,
+  type SafetensorsData,
+  type SafetensorsInputTensor,
+  type SafetensorsTensor,
+  type WriteSafetensorsOptions,
+  writeSafetensors,
+} from "./safetensors";
+export { safetensorsToFloat32 } from "./safetensors-convert";
+export {
+  openSafetensors,
+  SafetensorsFile,
+  type SafetensorsTransform,
+  type TransformSafetensorsOptions,
+  transformSafetensors,
+} from "./safetensors-file";
+export type { WriteTargetOptions } from "./atomic-write";
+export { huffmanCodeLengths, huffmanDecodeSymbols, huffmanEncodeSymbols, type HuffmanEncoded } from "./huffman";
+export {
+  type SparseSharedOptions,
+  type SparseSharedTensor,
+  sparseSharedFromIndices,
+  sparseSharedFromWeights,
+  sparseSharedPositions,
+  sparseSharedToDense,
+} from "./sparse-shared";
+export { dequantizeLike, type QuantDtype, type QuantizedTensorLike } from "./quantized";
+export type {
+  McDenseEntry,
+  McEncoding,
+  McEntry,
+  McFloatDtype,
+  McLowRankEntry,
+  McModel,
+  McQuantizedEntry,
+  McSparseSharedEntry,
+} from "./mcz-entries";
+export { mczMagic, mczMajorVersion, mczMinorVersion } from "./mcz-container";
+export {
+  type DecodedMcz,
+  decodeMcz,
+  decodeMczTensors,
+  type ExpandOptions,
+  encodeMcz,
+  expandMczEntry,
+  readMcz,
+  type WriteMczOptions,
+  writeMcz,
+} from "./mcz";

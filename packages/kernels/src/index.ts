@@ -1,1 +1,16 @@
-export {};
+export { type CodebookWeight, codebookLinear } from "./codebook-linear";
+export { type DynamicQuantizeLinearResult, dynamicQuantizeLinear } from "./dynamic-quantize-linear";
+export { type GemmOptions, gemm } from "./gemm";
+export {
+  type LinearStaticInt8Options,
+  linearDynamicInt8,
+  linearStaticInt8,
+  type PackedLinearInt8,
+  type PackLinearInt8Options,
+  packLinearInt8,
+} from "./linear-int8";
+export { type MatmulIntegerOptions, matmulInteger } from "./matmul-integer";
+export { type MatmulNBitsOptions, matmulNBits } from "./matmul-nbits";
+export { getKernelInfo, type KernelInfo } from "./select-kernel";
+export { initKernels, setNumThreads } from "./thread-pool";
+export { type CsrMatrix, type SparseCodebookWeight, sparseCodebookLinear, sparseLinear } from "./sparse-linear";

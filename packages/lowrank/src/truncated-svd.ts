@@ -36,9 +36,8 @@ export interface TruncatedSvdResult extends SvdResult {
 export function toMlMatrix(input: MatrixInput): Matrix {
   const matrix = new Matrix(input.rows, input.columns);
   for (let i = 0; i < input.rows; i++) {
-    const row = matrix.data[i] as Float64Array;
     const offset = i * input.columns;
-    for (let j = 0; j < input.columns; j++) row[j] = input.data[offset + j] as number;
+    for (let j = 0; j < input.columns; j++) matrix.set(i, j, input.data[offset + j] as number);
   }
   return matrix;
 }
@@ -48,8 +47,7 @@ export function leadingColumns(matrix: Matrix, count: number): Tensor<Float64Arr
   const rows = matrix.rows;
   const out = new Float64Array(rows * count);
   for (let i = 0; i < rows; i++) {
-    const row = matrix.data[i] as Float64Array;
-    for (let j = 0; j < count; j++) out[i * count + j] = row[j] as number;
+    for (let j = 0; j < count; j++) out[i * count + j] = matrix.get(i, j);
   }
   return { data: out, shape: [rows, count] };
 }

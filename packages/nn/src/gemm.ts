@@ -1,2 +1,2 @@
-/** The one place this package picks its matrix product. */
-export { gemm } from "./gemm-fallback";
+/** The one place this package picks its matrix product: @mc/kernels' fp32 GEMM. */
+export { gemm } from "@mc/kernels";

@@ -1,1 +1,45 @@
-export {};
+export { GELU, ReLU, Softmax, Tanh, erf, softmaxBackward, softmaxLastAxis } from "./activations";
+export { type Augmentation, randomShift } from "./augment";
+export { assertDataset, type Dataset, gatherBatch, sliceDataset } from "./dataset";
+export { Conv2d, type Conv2dOptions } from "./conv2d";
+export { Dropout } from "./dropout";
+export { Embedding } from "./embedding";
+export { Flatten } from "./flatten";
+export { LayerNorm } from "./layer-norm";
+export { Linear, type LinearOptions } from "./linear";
+export { type LossResult, meanSquaredError, softmaxCrossEntropy } from "./losses";
+export { type LoadMnistOptions, loadIdx, loadMnist, parseIdx } from "./mnist";
+export { MaxPool2d } from "./max-pool2d";
+export { createLenet5, createLenet300100 } from "./models";
+export { type AttentionExtraGradients, MultiHeadAttention } from "./multi-head-attention";
+export { addParameterHook, Module, Parameter, type ParameterHook, type ParameterKind } from "./module";
+export {
+  Adam,
+  type AdamOptions,
+  cosineDecay,
+  type LearningRateSchedule,
+  type Optimizer,
+  SGD,
+  type SgdOptions,
+  stepDecay,
+} from "./optimizers";
+export { loadParameters, saveParameters } from "./parameters-io";
+export { addTensors, Sequential, type SequentialIntermediates } from "./sequential";
+export {
+  type EpochSummary,
+  evaluate,
+  type LossFunction,
+  predict,
+  train,
+  type TrainOptions,
+  type TrainProgress,
+} from "./train";
+export {
+  createRowTransformer,
+  RowTransformer,
+  type RowTransformerOptions,
+  TransformerEncoderBlock,
+  type TransformerEncoderBlockOptions,
+  type TransformerExtraGradients,
+  type TransformerIntermediates,
+} from "./transformer";

@@ -1,0 +1,389 @@
+import { assertInteger, FormatError, InvalidArgumentError } from "@mc/core";
+import { buildHuffmanCode, canonicalCodes, maxSupportedCodeLength } from "./huffman-code";
+
+/**
+ * Self-describing Huffman stream, version 1 (all bit fields LSB-first, as in DEFLATE):
+ *
+ *   byte 0        format version, 1
+ *   LEB128        symbolCount (number of encoded symbols)
+ *   LEB128        alphabetSize (number of code lengths that follow; 0 when symbolCount is 0)
+ *   bit stream    code lengths as 5-bit tokens: 0..24 is one symbol's length (0 = unused);
+ *                 31 is a run of unused symbols whose length − 1 follows in 16 bits
+ *   bit stream    symbolCount canonical codes, each sent most significant bit first
+ *   padding       zero bits up to the byte boundary; nothing after it
+ *
+ * The lengths must form a complete prefix code (Kraft sum exactly 1), except that a single
+ * used symbol has length 1. Every code is at least one bit long, which bounds symbolCount by
+ * 8 × the byte length: the decoder checks that before it allocates anything.
+ */
+export const huffmanFormatVersion = 1;
+
+const zeroRunToken = 31;
+const zeroRunBits = 16;
+const tokenBits = 5;
+/** Encoders refuse larger alphabets: their frequency and code tables are alphabet-sized. */
+export const maxEncodeAlphabetSize = 1 << 24;
+/** Codes up to this length decode with one table lookup; longer ones take a bounded slow path. */
+const tableBits = 11;
+
+export interface HuffmanEncodeOptions {
+  /** Longest allowed code (1–24 bits). */
+  maxCodeLength?: number;
+  /** Number of code lengths to store; default: largest symbol + 1. Must exceed every symbol. */
+  alphabetSize?: number;
+}
+
+const defaults = { maxCodeLength: 15 };
+
+export function huffmanEncode(
+  symbols: Uint8Array | Uint16Array | Uint32Array,
+  options: HuffmanEncodeOptions = {},
+): Uint8Array {
+  const caller = "huffmanEncode";
+  if (!(symbols instanceof Uint8Array || symbols instanceof Uint16Array || symbols instanceof Uint32Array)) {
+    throw new InvalidArgumentError({
+      message: `${caller}: symbols must be a Uint8Array, Uint16Array or Uint32Array`,
+      argument: "symbols",
+    });
+  }
+  const { maxCodeLength = defaults.maxCodeLength } = options;
+  assertInteger(maxCodeLength, caller, "options.maxCodeLength", { min: 1, max: maxSupportedCodeLength });
+  let largest = -1;
+  for (let i = 0; i < symbols.length; i++) if ((symbols[i] as number) > largest) largest = symbols[i] as number;
+  const alphabetSize = options.alphabetSize ?? largest + 1;
+  assertInteger(alphabetSize, caller, "options.alphabetSize", { min: 0, max: maxEncodeAlphabetSize });
+  if (largest >= alphabetSize) {
+    throw new InvalidArgumentError({
+      message: `${caller}: symbol ${largest} is outside options.alphabetSize ${alphabetSize}`,
+      argument: "options.alphabetSize",
+      value: alphabetSize,
+    });
+  }
+  const header = [huffmanFormatVersion, ...leb128(symbols.length), ...leb128(symbols.length === 0 ? 0 : alphabetSize)];
+  if (symbols.length === 0) return Uint8Array.from(header);
+
+  const frequencies = new Float64Array(alphabetSize);
+  for (let i = 0; i < symbols.length; i++) frequencies[symbols[i] as number]++;
+  const { codeLengths, codes, totalBits } = buildHuffmanCode(frequencies, { maxCodeLength });
+  const reversed = new Uint32Array(alphabetSize);
+  for (let s = 0; s < alphabetSize; s++) reversed[s] = reverseBits(codes[s] as number, codeLengths[s] as number);
+
+  const tokens = lengthTokens(codeLengths);
+  let tableBitCount = 0;
+  for (const [token] of tokens) tableBitCount += token === zeroRunToken ? tokenBits + zeroRunBits : tokenBits;
+  const out = new Uint8Array(header.length + Math.ceil((tableBitCount + totalBits) / 8));
+  out.set(header);
+  let position = header.length;
+  let buffer = 0;
+  let count = 0;
+  const put = (value: number, bits: number): void => {
+    buffer |= value << count;
+    count += bits;
+    while (count >= 8) {
+      out[position++] = buffer & 0xff;
+      buffer >>>= 8;
+      count -= 8;
+    }
+  };
+  for (const [token, run] of tokens) {
+    put(token, tokenBits);
+    if (token === zeroRunToken) put(run - 1, zeroRunBits);
+  }
+  for (let i = 0; i < symbols.length; i++) {
+    const s = symbols[i] as number;
+    put(reversed[s] as number, codeLengths[s] as number);
+  }
+  if (count > 0) out[position++] = buffer & 0xff;
+  return out;
+}
+
+function lengthTokens(codeLengths: Uint8Array): [number, number][] {
+  const tokens: [number, number][] = [];
+  let s = 0;
+  while (s < codeLengths.length) {
+    if (codeLengths[s] !== 0) {
+      tokens.push([codeLengths[s] as number, 1]);
+      s++;
+      continue;
+    }
+    let run = 0;
+    while (s + run < codeLengths.length && codeLengths[s + run] === 0 && run < 1 << zeroRunBits) run++;
+    // A run token (21 bits) beats single zero tokens (5 bits each) from 5 zeros on.
+    if (run >= 5) tokens.push([zeroRunToken, run]);
+    else for (let r = 0; r < run; r++) tokens.push([0, 1]);
+    s += run;
+  }
+  return tokens;
+}
+
+function leb128(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value;
+  do {
+    let byte = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (v > 0);
+  return bytes;
+}
+
+function reverseBits(value: number, bits: number): number {
+  let out = 0;
+  for (let b = 0; b < bits; b++) out |= ((value >>> b) & 1) << (bits - 1 - b);
+  return out >>> 0;
+}
+
+/** Reads a LEB128 of at most 5 bytes (< 2^35) from `bytes` at `offset`; FormatError on truncation. */
+function readLeb128(bytes: Uint8Array, offset: number, field: string): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 5; i++) {
+    if (offset + i >= bytes.length) {
+      throw new FormatError({ message: `huffmanDecode: stream ends inside ${field}`, offset: offset + i });
+    }
+    const byte = bytes[offset + i] as number;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+    if ((byte & 0x80) === 0) return [value, offset + i + 1];
+  }
+  throw new FormatError({ message: `huffmanDecode: ${field} is longer than 5 bytes`, offset });
+}
+
+/**
+ * Decodes a stream written by `huffmanEncode`. Every byte is treated as untrusted: counts are
+ * bounded by the input length before allocation, the code lengths must form a complete prefix
+ * code, each symbol costs at least one bit (so the loop ends), reads past the end are caught,
+ * and trailing bytes or non-zero padding are rejected — all as `FormatError`.
+ */
+export function huffmanDecode(bytes: Uint8Array): Uint32Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new InvalidArgumentError({ message: "huffmanDecode: bytes must be a Uint8Array", argument: "bytes" });
+  }
+  if (bytes.length === 0) throw new FormatError({ message: "huffmanDecode: stream is empty", offset: 0 });
+  if (bytes[0] !== huffmanFormatVersion) {
+    throw new FormatError({
+      message: `huffmanDecode: unknown format version ${bytes[0]} (expected ${huffmanFormatVersion})`,
+      offset: 0,
+    });
+  }
+  const [symbolCount, afterCount] = readLeb128(bytes, 1, "symbolCount");
+  const [alphabetSize, start] = readLeb128(bytes, afterCount, "alphabetSize");
+  const payloadBits = (bytes.length - start) * 8;
+  if (symbolCount === 0) {
+    if (alphabetSize !== 0 || bytes.length !== start) {
+      throw new FormatError({ message: "huffmanDecode: an empty stream must have alphabetSize 0 and no payload", offset: start });
+    }
+    return new Uint32Array(0);
+  }
+  if (symbolCount > payloadBits) {
+    throw new FormatError({
+      message: `huffmanDecode: symbolCount ${symbolCount} cannot fit in ${bytes.length - start} payload bytes (every code takes at least 1 bit)`,
+      offset: 1,
+    });
+  }
+  if (alphabetSize === 0 || alphabetSize > 2 ** 32) {
+    throw new FormatError({ message: `huffmanDecode: alphabetSize ${alphabetSize} is out of range`, offset: afterCount });
+  }
+
+  const reader = new BitReader(bytes, start);
+  // Code lengths: only used symbols are kept, so memory is bounded by the bits read.
+  const usedSymbols: number[] = [];
+  const usedLengths: number[] = [];
+  let covered = 0;
+  while (covered < alphabetSize) {
+    const token = reader.read(tokenBits);
+    if (token === zeroRunToken) {
+      covered += reader.read(zeroRunBits) + 1;
+    } else if (token > maxSupportedCodeLength) {
+      throw new FormatError({ message: `huffmanDecode: invalid code-length token ${token}`, offset: reader.byteOffset() });
+    } else {
+      if (token > 0) {
+        usedSymbols.push(covered);
+        usedLengths.push(token);
+      }
+      covered++;
+    }
+    if (reader.overrun()) throw new FormatError({ message: "huffmanDecode: stream ends inside the code lengths", offset: bytes.length });
+  }
+  if (covered !== alphabetSize) {
+    throw new FormatError({
+      message: `huffmanDecode: code lengths cover ${covered} symbols but alphabetSize is ${alphabetSize}`,
+      offset: reader.byteOffset(),
+    });
+  }
+  const decoder = buildDecoder(usedSymbols, usedLengths);
+  const out = new Uint32Array(symbolCount);
+  decoder.decodeInto(reader, out);
+  const consumed = reader.bitsConsumed();
+  if (consumed > payloadBits) {
+    throw new FormatError({ message: "huffmanDecode: stream is truncated", offset: bytes.length });
+  }
+  if (Math.ceil(consumed / 8) !== bytes.length - start) {
+    throw new FormatError({
+      message: `huffmanDecode: ${bytes.length - start - Math.ceil(consumed / 8)} trailing bytes after the last symbol`,
+      offset: start + Math.ceil(consumed / 8),
+    });
+  }
+  if (reader.peek(payloadBits - consumed) !== 0) {
+    throw new FormatError({ message: "huffmanDecode: non-zero padding bits", offset: bytes.length - 1 });
+  }
+  return out;
+}
+
+class BitReader {
+  private buffer = 0;
+  private count = 0;
+  private position: number;
+  readonly bytes: Uint8Array;
+  readonly start: number;
+
+  constructor(bytes: Uint8Array, start: number) {
+    this.bytes = bytes;
+    this.start = start;
+    this.position = start;
+  }
+
+  /** Tops the buffer up to at least 25 bits; bytes past the end read as zero (see overrun). */
+  refill(): void {
+    const bytes = this.bytes;
+    while (this.count <= 24) {
+      const byte = this.position < bytes.length ? (bytes[this.position] as number) : 0;
+      this.buffer |= byte << this.count;
+      this.position++;
+      this.count += 8;
+    }
+  }
+
+  peek(bits: number): number {
+    this.refill();
+    return bits >= 32 ? this.buffer >>> 0 : (this.buffer & ((1 << bits) - 1)) >>> 0;
+  }
+
+  read(bits: number): number {
+    const value = this.peek(bits);
+    this.skip(bits);
+    return value;
+  }
+
+  skip(bits: number): void {
+    this.buffer >>>= bits;
+    this.count -= bits;
+  }
+
+  bitsConsumed(): number {
+    return (this.position - this.start) * 8 - this.count;
+  }
+
+  overrun(): boolean {
+    return this.bitsConsumed() > (this.bytes.length - this.start) * 8;
+  }
+
+  byteOffset(): number {
+    return this.start + Math.floor(this.bitsConsumed() / 8);
+  }
+
+  /** Decoder hot-loop access; kept as plain fields so the loop can hold them in locals. */
+  state(): { buffer: number; count: number; position: number } {
+    return { buffer: this.buffer, count: this.count, position: this.position };
+  }
+
+  setState(buffer: number, count: number, position: number): void {
+    this.buffer = buffer;
+    this.count = count;
+    this.position = position;
+  }
+}
+
+interface Decoder {
+  decodeInto(reader: BitReader, out: Uint32Array): void;
+}
+
+function buildDecoder(usedSymbols: number[], usedLengths: number[]): Decoder {
+  const used = usedSymbols.length;
+  if (used === 0) throw new FormatError({ message: "huffmanDecode: no symbol has a code but symbolCount > 0" });
+  let maxLength = 0;
+  for (const length of usedLengths) maxLength = Math.max(maxLength, length);
+  // Kraft sum in units of 2^-24 is exact in float64.
+  let kraft = 0;
+  for (const length of usedLengths) kraft += 2 ** (maxSupportedCodeLength - length);
+  const full = 2 ** maxSupportedCodeLength;
+  const single = used === 1 && usedLengths[0] === 1;
+  if (!single && kraft !== full) {
+    throw new FormatError({
+      message: `huffmanDecode: code lengths are ${kraft > full ? "oversubscribed" : "incomplete"} (Kraft sum ${kraft / full}, need exactly 1)`,
+    });
+  }
+  // Canonical order: by length, then symbol (the order the encoder assigned codes in).
+  const order = Array.from({ length: used }, (_, i) => i).sort(
+    (a, b) => (usedLengths[a] as number) - (usedLengths[b] as number) || (usedSymbols[a] as number) - (usedSymbols[b] as number),
+  );
+  const sortedSymbols = Uint32Array.from(order, (i) => usedSymbols[i] as number);
+  const sortedLengths = Uint8Array.from(order, (i) => usedLengths[i] as number);
+  const countPerLength = new Uint32Array(maxSupportedCodeLength + 1);
+  for (let r = 0; r < used; r++) countPerLength[sortedLengths[r] as number]++;
+  const codes = canonicalCodes(sortedLengths);
+
+  const bits = Math.min(maxLength, tableBits);
+  const mask = (1 << bits) - 1;
+  // entry = rank << 5 | length for codes of at most `bits` bits; 0 = longer code (slow path); -1 = no code.
+  const table = new Int32Array(1 << bits).fill(-1);
+  for (let r = 0; r < used; r++) {
+    const length = sortedLengths[r] as number;
+    const code = codes[r] as number;
+    if (length <= bits) {
+      const reversed = reverseBits(code, length);
+      for (let fill = reversed; fill <= mask; fill += 1 << length) table[fill] = (r << 5) | length;
+    } else {
+      table[reverseBits(code >>> (length - bits), bits)] = 0;
+    }
+  }
+
+  const slowDecode = (buffer: number): number => {
+    // Canonical decoding one bit at a time (as zlib's puff.c); returns rank << 5 | length.
+    let code = 0;
+    let first = 0;
+    let index = 0;
+    let b = buffer;
+    for (let length = 1; length <= maxLength; length++) {
+      code |= b & 1;
+      b >>>= 1;
+      const count = countPerLength[length] as number;
+      if (code - first < count) return ((index + code - first) << 5) | length;
+      index += count;
+      first = (first + count) * 2;
+      code *= 2;
+    }
+    return -1;
+  };
+
+  return {
+    decodeInto(reader: BitReader, out: Uint32Array): void {
+      const bytes = reader.bytes;
+      const end = bytes.length;
+      let { buffer, count, position } = reader.state();
+      for (let i = 0; i < out.length; i++) {
+        if (count <= 24) {
+          if (position > end + 4) {
+            throw new FormatError({ message: `huffmanDecode: stream is truncated at symbol ${i} of ${out.length}`, offset: end });
+          }
+          while (count <= 24) {
+            buffer |= (position < end ? (bytes[position] as number) : 0) << count;
+            position++;
+            count += 8;
+          }
+        }
+        let entry = table[buffer & mask] as number;
+        if (entry === 0) entry = slowDecode(buffer);
+        if (entry < 0) {
+          throw new FormatError({ message: `huffmanDecode: invalid code at symbol ${i}`, offset: Math.min(position, end) });
+        }
+        const length = entry & 31;
+        out[i] = sortedSymbols[entry >>> 5] as number;
+        buffer >>>= length;
+        count -= length;
+      }
+      reader.setState(buffer, count, position);
+    },
+  };
+}

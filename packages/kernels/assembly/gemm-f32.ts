@@ -1,0 +1,169 @@
+// gemm_f32_4x8__wasmsimd: fp32 GEMM with a 4×8 register tile (eight f32x4 accumulators).
+// A is read row-major (4 row streams, one f32 broadcast per row and k); B is packed into
+// panels of 8 columns, [ceil(n/8)][k][8], so the inner loop reads 32 contiguous bytes per k.
+
+/** Packs op(B) (k×n; stored n×k when transposed) into 8-column panels, zero-padded. */
+export function pack_b_f32(b: usize, k: i32, n: i32, transB: i32, out: usize): void {
+  const nb = (n + 7) >> 3;
+  for (let jb = 0; jb < nb; jb++) {
+    const j0 = jb << 3;
+    const panel = out + <usize>jb * <usize>k * 32;
+    if (!transB && j0 + 8 <= n) {
+      for (let p = 0; p < k; p++) {
+        const src = b + ((<usize>p * <usize>n + <usize>j0) << 2);
+        v128.store(panel + (<usize>p << 5), v128.load(src));
+        v128.store(panel + (<usize>p << 5), v128.load(src, 16), 16);
+      }
+      continue;
+    }
+    for (let p = 0; p < k; p++) {
+      for (let t = 0; t < 8; t++) {
+        const j = j0 + t;
+        let v: f32 = 0;
+        if (j < n) v = transB ? load<f32>(b + ((<usize>j * <usize>k + <usize>p) << 2)) : load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
+        store<f32>(panel + (<usize>p << 5) + (<usize>t << 2), v);
+      }
+    }
+  }
+}
+
+/** out[m×k] = transpose of a stored k×m. */
+export function transpose_f32(a: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(out + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(a + ((<usize>r * <usize>cols + <usize>c) << 2)));
+    }
+  }
+}
+
+/**
+ * C rows [i0, i1) = alpha·A·Bpacked + beta·C. Rows past m reuse the last row's pointer and
+ * their results are dropped, so m need not be a multiple of 4.
+ */
+export function gemm_f32_4x8__wasmsimd(
+  a: usize,
+  packedB: usize,
+  c: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  alpha: f32,
+  beta: f32,
+  i0: i32,
+  i1: i32,
+): void {
+  const nb = (n + 7) >> 3;
+  const rowBytes = <usize>k << 2;
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  for (let jb = 0; jb < nb; jb++) {
+    const j0 = jb << 3;
+    const cols = min(8, n - j0);
+    const panel = packedB + <usize>jb * <usize>k * 32;
+    for (let i = i0; i < i1; i += 4) {
+      const rows = min(4, i1 - i);
+      const a0 = a + <usize>i * rowBytes;
+      const a1 = rows > 1 ? a0 + rowBytes : a0;
+      const a2 = rows > 2 ? a0 + 2 * rowBytes : a0;
+      const a3 = rows > 3 ? a0 + 3 * rowBytes : a0;
+      let c00 = f32x4.splat(0);
+      let c01 = f32x4.splat(0);
+      let c10 = f32x4.splat(0);
+      let c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0);
+      let c21 = f32x4.splat(0);
+      let c30 = f32x4.splat(0);
+      let c31 = f32x4.splat(0);
+      let pb = panel;
+      let off: usize = 0;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const x0 = v128.load32_splat(a0 + off);
+        const x1 = v128.load32_splat(a1 + off);
+        const x2 = v128.load32_splat(a2 + off);
+        const x3 = v128.load32_splat(a3 + off);
+        c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(x2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(x3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+        pb += 32;
+        off += 4;
+      }
+      const cRow = c + ((<usize>i * <usize>n + <usize>j0) << 2);
+      const ldc = <usize>n << 2;
+      if (cols == 8) {
+        storeRow(cRow, c00, c01, va, vb, beta);
+        if (rows > 1) storeRow(cRow + ldc, c10, c11, va, vb, beta);
+        if (rows > 2) storeRow(cRow + 2 * ldc, c20, c21, va, vb, beta);
+        if (rows > 3) storeRow(cRow + 3 * ldc, c30, c31, va, vb, beta);
+      } else {
+        storePartial(cRow, c00, c01, cols, alpha, beta);
+        if (rows > 1) storePartial(cRow + ldc, c10, c11, cols, alpha, beta);
+        if (rows > 2) storePartial(cRow + 2 * ldc, c20, c21, cols, alpha, beta);
+        if (rows > 3) storePartial(cRow + 3 * ldc, c30, c31, cols, alpha, beta);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function storeRow(dst: usize, v0: v128, v1: v128, va: v128, vb: v128, beta: f32): void {
+  if (beta == 0) {
+    v128.store(dst, f32x4.mul(v0, va));
+    v128.store(dst, f32x4.mul(v1, va), 16);
+  } else {
+    v128.store(dst, f32x4.add(f32x4.mul(v0, va), f32x4.mul(v128.load(dst), vb)));
+    v128.store(dst, f32x4.add(f32x4.mul(v1, va), f32x4.mul(v128.load(dst, 16), vb)), 16);
+  }
+}
+
+function storePartial(dst: usize, v0: v128, v1: v128, cols: i32, alpha: f32, beta: f32): void {
+  for (let t = 0; t < cols; t++) {
+    let v: f32;
+    switch (t) {
+      case 0: v = f32x4.extract_lane(v0, 0); break;
+      case 1: v = f32x4.extract_lane(v0, 1); break;
+      case 2: v = f32x4.extract_lane(v0, 2); break;
+      case 3: v = f32x4.extract_lane(v0, 3); break;
+      case 4: v = f32x4.extract_lane(v1, 0); break;
+      case 5: v = f32x4.extract_lane(v1, 1); break;
+      case 6: v = f32x4.extract_lane(v1, 2); break;
+      default: v = f32x4.extract_lane(v1, 3); break;
+    }
+    const p = dst + (<usize>t << 2);
+    store<f32>(p, beta == 0 ? alpha * v : alpha * v + beta * load<f32>(p));
+  }
+}
+
+/** m = 1 with B stored n×k (a Linear weight): 4 dot products at a time over contiguous rows. */
+export function gemv_f32_nk__wasmsimd(x: usize, b: usize, y: usize, k: i32, n: i32, alpha: f32, beta: f32): void {
+  const k4 = k & ~3;
+  const rowBytes = <usize>k << 2;
+  for (let j = 0; j < n; j++) {
+    const row = b + <usize>j * rowBytes;
+    let acc0 = f32x4.splat(0);
+    let acc1 = f32x4.splat(0);
+    let p = 0;
+    for (; p + 8 <= k; p += 8) {
+      const o = <usize>p << 2;
+      acc0 = f32x4.add(acc0, f32x4.mul(v128.load(x + o), v128.load(row + o)));
+      acc1 = f32x4.add(acc1, f32x4.mul(v128.load(x + o, 16), v128.load(row + o, 16)));
+    }
+    if (p < k4) {
+      const o = <usize>p << 2;
+      acc0 = f32x4.add(acc0, f32x4.mul(v128.load(x + o), v128.load(row + o)));
+      p += 4;
+    }
+    acc0 = f32x4.add(acc0, acc1);
+    let s: f32 = f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) + f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3);
+    for (; p < k; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(row + (<usize>p << 2));
+    const dst = y + (<usize>j << 2);
+    store<f32>(dst, beta == 0 ? alpha * s : alpha * s + beta * load<f32>(dst));
+  }
+}

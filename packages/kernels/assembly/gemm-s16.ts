@@ -1,0 +1,168 @@
+// matmul_x8x8s32_4x8c2__wasmsimd: int8/uint8 operands widened to int16 with their zero points
+// subtracted (so all four signedness combinations and per-row/per-column zero points share
+// one kernel), then i32x4.dot_i16x8_s over k pairs in a 4×8 tile: eight i32x4 accumulators.
+// |a − za|·|b − zb| ≤ 255·255, so a pair sum fits int32 and accumulation wraps like ONNX.
+
+/** dst[m][kpad] int16 = src[i][p] − zeros[i], kpad = k rounded up to even (zero padded). */
+export function widen_rows_x8s16(src: usize, signed: i32, m: i32, k: i32, zeros: usize, dst: usize): void {
+  const kpad = (k + 1) & ~1;
+  for (let i = 0; i < m; i++) {
+    const z = load<i32>(zeros + (<usize>i << 2));
+    const s = src + <usize>i * <usize>k;
+    const d = dst + ((<usize>i * <usize>kpad) << 1);
+    if (signed) for (let p = 0; p < k; p++) store<i16>(d + (<usize>p << 1), <i32>load<i8>(s + p) - z);
+    else for (let p = 0; p < k; p++) store<i16>(d + (<usize>p << 1), <i32>load<u8>(s + p) - z);
+    if (k & 1) store<i16>(d + (<usize>k << 1), 0);
+  }
+}
+
+/**
+ * Packs B (k×n, or n×k when transB, e.g. a Linear weight [out×in]) minus per-column zero
+ * points into int16 panels [ceil(n/8)][k/2][8 columns][2 k].
+ */
+export function pack_b_x8s16(b: usize, signed: i32, k: i32, n: i32, transB: i32, zeros: usize, out: usize): void {
+  const nb = (n + 7) >> 3;
+  const kp = (k + 1) >> 1;
+  for (let jb = 0; jb < nb; jb++) {
+    for (let t = 0; t < 8; t++) {
+      const j = (jb << 3) + t;
+      const z = j < n ? load<i32>(zeros + (<usize>j << 2)) : 0;
+      for (let p = 0; p < kp * 2; p++) {
+        let v: i32 = 0;
+        if (j < n && p < k) {
+          const idx = transB ? <usize>j * <usize>k + <usize>p : <usize>p * <usize>n + <usize>j;
+          v = (signed ? <i32>load<i8>(b + idx) : <i32>load<u8>(b + idx)) - z;
+        }
+        store<i16>(out + ((((<usize>jb * <usize>kp + <usize>(p >> 1)) << 4) + (<usize>t << 1) + <usize>(p & 1)) << 1), v);
+      }
+    }
+  }
+}
+
+/** C rows [i0, i1) (int32 m×n) = A16 (m×kpad int16) · B panels. */
+export function gemm_s16s16s32_4x8c2__wasmsimd(a: usize, packedB: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, i1: i32): void {
+  const kp = (k + 1) >> 1;
+  const nb = (n + 7) >> 3;
+  const rowBytes = <usize>kp << 2;
+  for (let jb = 0; jb < nb; jb++) {
+    const j0 = jb << 3;
+    const cols = min(8, n - j0);
+    const panel = packedB + <usize>jb * <usize>kp * 32;
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      const a0 = a + <usize>i * rowBytes;
+      const a1 = a0 + rowBytes;
+      const a2 = a1 + rowBytes;
+      const a3 = a2 + rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0);
+      let c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0);
+      let c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0);
+      let c31 = i32x4.splat(0);
+      let pb = panel;
+      let off: usize = 0;
+      for (let p = 0; p < kp; p++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const x0 = v128.load32_splat(a0 + off);
+        const x1 = v128.load32_splat(a1 + off);
+        const x2 = v128.load32_splat(a2 + off);
+        const x3 = v128.load32_splat(a3 + off);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, b0));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, b1));
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, b0));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, b1));
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, b0));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, b1));
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, b0));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, b1));
+        pb += 32;
+        off += 4;
+      }
+      const cRow = c + ((<usize>i * <usize>n + <usize>j0) << 2);
+      const ldc = <usize>n << 2;
+      storeI32(cRow, c00, c01, cols);
+      storeI32(cRow + ldc, c10, c11, cols);
+      storeI32(cRow + 2 * ldc, c20, c21, cols);
+      storeI32(cRow + 3 * ldc, c30, c31, cols);
+    }
+    // Leftover rows (m not a multiple of 4, or m = 1): a 1×8 tile per row.
+    for (; i < i1; i++) {
+      const a0 = a + <usize>i * rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let d00 = i32x4.splat(0);
+      let d01 = i32x4.splat(0);
+      let pb = panel;
+      let off: usize = 0;
+      let p = 0;
+      for (; p + 2 <= kp; p += 2) {
+        const x0 = v128.load32_splat(a0 + off);
+        const x1 = v128.load32_splat(a0 + off, 4);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(pb)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(pb, 16)));
+        d00 = i32x4.add(d00, i32x4.dot_i16x8_s(x1, v128.load(pb, 32)));
+        d01 = i32x4.add(d01, i32x4.dot_i16x8_s(x1, v128.load(pb, 48)));
+        pb += 64;
+        off += 8;
+      }
+      if (p < kp) {
+        const x0 = v128.load32_splat(a0 + off);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(pb)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(pb, 16)));
+      }
+      storeI32(c + ((<usize>i * <usize>n + <usize>j0) << 2), i32x4.add(c00, d00), i32x4.add(c01, d01), cols);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function storeI32(dst: usize, v0: v128, v1: v128, cols: i32): void {
+  if (cols == 8) {
+    v128.store(dst, v0);
+    v128.store(dst, v1, 16);
+    return;
+  }
+  for (let t = 0; t < cols; t++) {
+    let v: i32;
+    switch (t) {
+      case 0: v = i32x4.extract_lane(v0, 0); break;
+      case 1: v = i32x4.extract_lane(v0, 1); break;
+      case 2: v = i32x4.extract_lane(v0, 2); break;
+      case 3: v = i32x4.extract_lane(v0, 3); break;
+      case 4: v = i32x4.extract_lane(v1, 0); break;
+      case 5: v = i32x4.extract_lane(v1, 1); break;
+      default: v = i32x4.extract_lane(v1, 2); break;
+    }
+    store<i32>(dst + (<usize>t << 2), v);
+  }
+}
+
+/**
+ * Quantized-linear epilogue: y[i][o] = f32(acc)·f32(inputScale·scales[o]) + bias[o], every
+ * step in float32 exactly as the JS reference (Math.fround after each operation).
+ */
+export function dequantize_bias_s32f32(acc: usize, m: i32, n: i32, inputScale: f32, scales: usize, bias: usize, out: usize): void {
+  const vs = f32x4.splat(inputScale);
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * <usize>n;
+    let o = 0;
+    for (; o < n4; o += 4) {
+      const oo = <usize>o << 2;
+      let y = f32x4.mul(f32x4.convert_i32x4_s(v128.load(acc + ((row << 2) + oo))), f32x4.mul(vs, v128.load(scales + oo)));
+      if (bias) y = f32x4.add(y, v128.load(bias + oo));
+      v128.store(out + ((row << 2) + oo), y);
+    }
+    for (; o < n; o++) {
+      const oo = <usize>o << 2;
+      let y: f32 = <f32>load<i32>(acc + ((row << 2) + oo)) * (inputScale * load<f32>(scales + oo));
+      if (bias) y += load<f32>(bias + oo);
+      store<f32>(out + ((row << 2) + oo), y);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+// Entry of the WebAssembly SIMD tier. Every kernel takes raw byte offsets into the linear
+// memory the JavaScript side manages (no allocator in here: --runtime stub, no GC objects).
+export * from "./gemm-f32";
+export * from "./gemm-s16";
+export * from "./quantize";
+export * from "./nbits";
+
+export function heap_base(): usize {
+  return __heap_base;
+}

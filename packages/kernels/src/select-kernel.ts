@@ -1,0 +1,251 @@
+import { roundHalfEven } from "@mc/core";
+import type { PackedLinearInt8 } from "./linear-int8";
+import {
+  dynamic_quantize_linear_f32u8__scalar,
+  gemm_f32__scalar,
+  gemm_f32lut__scalar,
+  linear_x8s8f32__scalar,
+  matmul_f32u4f32__scalar,
+  matmul_x8x8s32__scalar,
+} from "./scalar-kernels";
+import { compiledModules, simdArena, type WasmArena, wasmLoadError } from "./wasm-backend";
+import {
+  dynamicQuantizeWasm,
+  gemmF32Wasm,
+  linearDynamicInt8Wasm,
+  linearInt8Wasm,
+  matmulIntegerWasm,
+  matmulNBitsWasm,
+} from "./wasm-kernels";
+import { threadPool, threadPoolSupported } from "./thread-pool";
+
+/**
+ * Kernel selection and feature detection, in one place: every public op calls a
+ * `dispatch...` here, which picks the tier — `__wasmsimd` when the SIMD module compiled in
+ * this engine and the product is big enough to pay for copying operands into wasm memory,
+ * else the plain-JS `__scalar` tier — and, for large products, the worker-thread pool.
+ */
+
+export type Tier = "js" | "wasm-simd";
+let forcedTier: Tier | undefined;
+
+/** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
+const WASM_MIN_MACS = 2048;
+/** Above this many multiply-adds a call is split across the worker threads. */
+const THREAD_MIN_MACS = 1 << 21;
+
+function arenaFor(macs: number): WasmArena | null {
+  if (forcedTier === "js") return null;
+  if (forcedTier === undefined && macs < WASM_MIN_MACS) return null;
+  return simdArena();
+}
+
+function splitterFor(macs: number) {
+  if (macs < THREAD_MIN_MACS) return undefined;
+  return threadPool()?.split;
+}
+
+/** Same float32 arithmetic as the JS reference, from a precomputed min(0, xMin), max(0, xMax). */
+function dynamicParameters(min: number, max: number): { scale: number; zeroPoint: number } {
+  const f = Math.fround;
+  const scale = max === min ? 1 : f(f(max - min) / 255);
+  const zeroPoint = roundHalfEven(Math.min(255, Math.max(0, f(0 - f(min / scale)))));
+  return { scale, zeroPoint };
+}
+
+export function dispatchGemmF32(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  alpha: number,
+  beta: number,
+): void {
+  const macs = m * k * n;
+  const arena = arenaFor(macs);
+  if (arena !== null) {
+    const split = splitterFor(macs);
+    gemmF32Wasm(split ? threadArena(arena) : arena, a, b, c, m, k, n, transposeA, transposeB, alpha, beta, split);
+    return;
+  }
+  gemm_f32__scalar(a, b, c, m, k, n, transposeA, transposeB, alpha, beta);
+}
+
+export function dispatchMatmulInteger(
+  a: Uint8Array | Int8Array,
+  b: Uint8Array | Int8Array,
+  c: Int32Array,
+  m: number,
+  k: number,
+  n: number,
+  aZero: Int32Array,
+  bZero: Int32Array,
+): void {
+  const macs = m * k * n;
+  const arena = arenaFor(macs);
+  if (arena !== null) {
+    const split = splitterFor(macs);
+    matmulIntegerWasm(split ? threadArena(arena) : arena, a, b, c, m, k, n, aZero, bZero, split);
+    return;
+  }
+  matmul_x8x8s32__scalar(a, b, c, m, k, n, aZero, bZero);
+}
+
+export function dispatchDynamicQuantize(x: Float32Array, out: Uint8Array): { scale: number; zeroPoint: number } {
+  const arena = arenaFor(x.length * 4);
+  if (arena !== null) {
+    const result = dynamicQuantizeWasm(arena, x, out, dynamicParameters);
+    if (result !== undefined) return result;
+  }
+  return dynamic_quantize_linear_f32u8__scalar(x, out);
+}
+
+export function dispatchLinearInt8(
+  input: Uint8Array | Int8Array,
+  inputZero: number,
+  inputScale: number,
+  batch: number,
+  packed: PackedLinearInt8,
+  output: Float32Array,
+): void {
+  const macs = batch * packed.inFeatures * packed.outFeatures;
+  const arena = arenaFor(macs);
+  if (arena !== null) {
+    const split = splitterFor(macs);
+    linearInt8Wasm(split ? threadArena(arena) : arena, input, inputZero, inputScale, batch, packed, output, split);
+    return;
+  }
+  linear_x8s8f32__scalar(
+    input,
+    inputZero,
+    inputScale,
+    batch,
+    packed.weight,
+    packed.weightRowSums,
+    packed.scales,
+    packed.bias,
+    packed.outFeatures,
+    packed.inFeatures,
+    output,
+  );
+}
+
+/** Returns false when the caller should quantize in JS and call dispatchLinearInt8 itself. */
+export function dispatchLinearDynamicInt8(
+  input: Float32Array,
+  batch: number,
+  packed: PackedLinearInt8,
+  output: Float32Array,
+): boolean {
+  const macs = batch * packed.inFeatures * packed.outFeatures;
+  const arena = arenaFor(macs);
+  if (arena === null) return false;
+  const split = splitterFor(macs);
+  return linearDynamicInt8Wasm(split ? threadArena(arena) : arena, input, batch, packed, output, dynamicParameters, split);
+}
+
+export function dispatchMatmulNBits(
+  x: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  weight: Uint8Array,
+  scales: Float32Array,
+  zeroPoints: Uint8Array | undefined,
+  blockSize: number,
+  bias: Float32Array | undefined,
+  y: Float32Array,
+): void {
+  const macs = m * k * n;
+  const arena = arenaFor(macs);
+  if (arena !== null) {
+    const split = splitterFor(macs);
+    matmulNBitsWasm(split ? threadArena(arena) : arena, x, m, k, n, weight, scales, zeroPoints, blockSize, bias, y, split);
+    return;
+  }
+  matmul_f32u4f32__scalar(x, m, k, n, weight, scales, zeroPoints, blockSize, bias, y);
+}
+
+export function dispatchCodebookLinear(
+  x: Float32Array,
+  batch: number,
+  outFeatures: number,
+  inFeatures: number,
+  indices: Uint8Array | Uint16Array,
+  codebook: Float32Array,
+  bias: Float32Array | undefined,
+  y: Float32Array,
+): void {
+  gemm_f32lut__scalar(x, batch, outFeatures, inFeatures, indices, codebook, bias, y);
+}
+
+function threadArena(fallback: WasmArena): WasmArena {
+  return threadPool()?.arena ?? fallback;
+}
+
+export interface KernelInfo {
+  /** The tier large products run on. */
+  tier: Tier;
+  /** Threads large products use (1 = the calling thread only). */
+  threads: number;
+  wasmSimdSupported: boolean;
+  /** Whether a shared-memory wasm module and worker threads are available here. */
+  threadsSupported: boolean;
+  /** Why the wasm tier is not in use, when it is not. */
+  wasmUnavailableReason?: string;
+  /** Kernel variant each op runs for large shapes, named by the STYLE.md grammar. */
+  kernels: Record<string, string>;
+}
+
+export function getKernelInfo(): KernelInfo {
+  const wasm = forcedTier !== "js" && simdArena() !== null;
+  const pool = wasm ? threadPool() : null;
+  const info: KernelInfo = {
+    tier: wasm ? "wasm-simd" : "js",
+    threads: pool ? pool.threads : 1,
+    wasmSimdSupported: simdArena() !== null,
+    threadsSupported: compiledModules()?.simdThreads !== undefined && threadPoolSupported(),
+    kernels: wasm
+      ? {
+          gemm: "gemm_f32_4x8__wasmsimd",
+          gemv: "gemv_f32_nk__wasmsimd",
+          matmulInteger: "matmul_x8x8s32_4x8c2__wasmsimd",
+          linearInt8: "linear_x8s8f32_4x8c2__wasmsimd",
+          dynamicQuantizeLinear: "dynamic_quantize_linear_f32u8__wasmsimd",
+          matmulNBits: "matmul_f32u4f32_1x1c32__wasmsimd",
+          sparseLinear: "spmm_f32csr__scalar",
+          codebookLinear: "gemm_f32lut__scalar",
+          sparseCodebookLinear: "spmm_f32csrlut__scalar",
+        }
+      : {
+          gemm: "gemm_f32__scalar",
+          matmulInteger: "matmul_x8x8s32__scalar",
+          linearInt8: "linear_x8s8f32__scalar",
+          dynamicQuantizeLinear: "dynamic_quantize_linear_f32u8__scalar",
+          matmulNBits: "matmul_f32u4f32__scalar",
+          sparseLinear: "spmm_f32csr__scalar",
+          codebookLinear: "gemm_f32lut__scalar",
+          sparseCodebookLinear: "spmm_f32csrlut__scalar",
+        },
+  };
+  if (!info.wasmSimdSupported) {
+    const error = wasmLoadError();
+    info.wasmUnavailableReason =
+      error === undefined ? "no WebAssembly binary embedded (source build) or no WebAssembly" : String(error);
+  }
+  return info;
+}
+
+/** Tiers this runtime can run; tests iterate over them. */
+export function availableTiers(): Tier[] {
+  return simdArena() === null ? ["js"] : ["js", "wasm-simd"];
+}
+
+/** Test and bench hook: force a tier for every op (undefined = automatic). Not exported from the package. */
+export function useTier(tier: Tier | undefined): void {
+  forcedTier = tier;
+}

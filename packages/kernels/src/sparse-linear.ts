@@ -1,0 +1,145 @@
+import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
+import { spmm_f32csr__scalar, spmm_f32csrlut__scalar } from "./scalar-kernels";
+import { checkDimension, checkFloat32Array, checkLength, checkOptionalBias, checkOptions } from "./validate-args";
+
+/** Compressed sparse rows; the same shape as @mc/prune's `toCsr` output. */
+export interface CsrMatrix {
+  rows: number;
+  cols: number;
+  /** rows + 1 offsets into columnIndices/values, starting at 0, non-decreasing. */
+  rowPointers: Int32Array;
+  columnIndices: Int32Array;
+  values: Float32Array;
+}
+
+/** Checks the CSR structure in O(nnz); returns the number of stored entries. */
+export function checkCsrStructure(
+  rows: number,
+  cols: number,
+  rowPointers: unknown,
+  columnIndices: unknown,
+  caller: string,
+  argument: string,
+): number {
+  if (!(rowPointers instanceof Int32Array) || !(columnIndices instanceof Int32Array)) {
+    throw new InvalidArgumentError({
+      message: `${caller}: ${argument}.rowPointers and ${argument}.columnIndices must be Int32Arrays`,
+      argument,
+    });
+  }
+  checkLength(rowPointers, rows + 1, caller, `${argument}.rowPointers`, [rows + 1]);
+  const nnz = rowPointers[rows]!;
+  if (rowPointers[0] !== 0 || nnz !== columnIndices.length) {
+    throw new ShapeMismatchError({
+      message: `${caller}: ${argument}.rowPointers must start at 0 and end at columnIndices.length (${columnIndices.length}), got ${rowPointers[0]}..${nnz}`,
+      expected: [columnIndices.length],
+      actual: [nnz],
+    });
+  }
+  for (let r = 0; r < rows; r++) {
+    if (rowPointers[r + 1]! < rowPointers[r]!) {
+      throw new InvalidArgumentError({
+        message: `${caller}: ${argument}.rowPointers decreases at row ${r} (${rowPointers[r]} > ${rowPointers[r + 1]})`,
+        argument: `${argument}.rowPointers`,
+      });
+    }
+  }
+  for (let e = 0; e < nnz; e++) {
+    const c = columnIndices[e]!;
+    if (c < 0 || c >= cols) {
+      throw new InvalidArgumentError({
+        message: `${caller}: ${argument}.columnIndices[${e}] = ${c} is outside [0, ${cols})`,
+        argument: `${argument}.columnIndices`,
+        value: c,
+      });
+    }
+  }
+  return nnz;
+}
+
+/** y[batch×rows] = x[batch×cols]·Wᵀ + bias for a CSR weight W [rows×cols] (out×in). */
+export function sparseLinear(input: Float32Array, batch: number, weight: CsrMatrix, bias?: Float32Array): Float32Array {
+  const caller = "sparseLinear";
+  checkOptions(weight, caller);
+  const rows = checkDimension(weight.rows, caller, "weight.rows");
+  const cols = checkDimension(weight.cols, caller, "weight.cols");
+  checkDimension(batch, caller, "batch");
+  checkFloat32Array(input, caller, "input");
+  checkLength(input, batch * cols, caller, "input", [batch, cols]);
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  checkFloat32Array(weight.values, caller, "weight.values");
+  checkLength(weight.values, nnz, caller, "weight.values", [nnz]);
+  const b = checkOptionalBias(bias, rows, caller);
+  const y = new Float32Array(batch * rows);
+  spmm_f32csr__scalar(input, batch, rows, cols, weight.rowPointers, weight.columnIndices, weight.values, b, y);
+  return y;
+}
+
+export interface SparseCodebookWeight {
+  rows: number;
+  cols: number;
+  rowPointers: Int32Array;
+  columnIndices: Int32Array;
+  /** One codebook index per stored entry. */
+  codeIndices: Uint8Array | Uint16Array;
+  codebook: Float32Array;
+}
+
+/** CSR sparsity and weight sharing together: w[e] = codebook[codeIndices[e]] (Deep Compression). */
+export function sparseCodebookLinear(
+  input: Float32Array,
+  batch: number,
+  weight: SparseCodebookWeight,
+  bias?: Float32Array,
+): Float32Array {
+  const caller = "sparseCodebookLinear";
+  checkOptions(weight, caller);
+  const rows = checkDimension(weight.rows, caller, "weight.rows");
+  const cols = checkDimension(weight.cols, caller, "weight.cols");
+  checkDimension(batch, caller, "batch");
+  checkFloat32Array(input, caller, "input");
+  checkLength(input, batch * cols, caller, "input", [batch, cols]);
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const codebook = checkFloat32Array(weight.codebook, caller, "weight.codebook");
+  checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
+  const b = checkOptionalBias(bias, rows, caller);
+  const y = new Float32Array(batch * rows);
+  spmm_f32csrlut__scalar(
+    input,
+    batch,
+    rows,
+    cols,
+    weight.rowPointers,
+    weight.columnIndices,
+    weight.codeIndices,
+    codebook,
+    b,
+    y,
+  );
+  return y;
+}
+
+export function checkCodeIndices(
+  indices: unknown,
+  count: number,
+  codebookLength: number,
+  caller: string,
+  argument: string,
+): void {
+  if (!(indices instanceof Uint8Array) && !(indices instanceof Uint16Array)) {
+    throw new InvalidArgumentError({
+      message: `${caller}: ${argument} must be a Uint8Array or Uint16Array`,
+      argument,
+    });
+  }
+  checkLength(indices, count, caller, argument, [count]);
+  for (let i = 0; i < count; i++) {
+    if (indices[i]! >= codebookLength) {
+      throw new InvalidArgumentError({
+        message: `${caller}: ${argument}[${i}] = ${indices[i]} is outside the codebook of ${codebookLength} entries`,
+        argument,
+        value: indices[i],
+      });
+    }
+  }
+}

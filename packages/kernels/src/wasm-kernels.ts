@@ -1,0 +1,307 @@
+import type { PackedLinearInt8 } from "./linear-int8";
+import type { WasmArena } from "./wasm-backend";
+
+/**
+ * JavaScript side of the `__wasmsimd` tier: copy operands into wasm memory, run the kernel,
+ * copy the result out. `split` lets the thread pool run row ranges of the same call.
+ */
+
+export type RowSplitter = (arena: WasmArena, rows: number, work: (i0: number, i1: number) => void) => void;
+const inline: RowSplitter = (_arena, rows, work) => work(0, rows);
+
+export function gemmF32Wasm(
+  arena: WasmArena,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  alpha: number,
+  beta: number,
+  split: RowSplitter = inline,
+): void {
+  const ex = arena.exports;
+  const ptrs: number[] = [];
+  try {
+    const aIn = arena.copyIn(a);
+    ptrs.push(aIn);
+    const bIn = arena.copyIn(b);
+    ptrs.push(bIn);
+    const cPtr = beta === 0 ? arena.alloc(c.byteLength) : arena.copyIn(c);
+    ptrs.push(cPtr);
+    if (m === 1 && transposeB && !transposeA) {
+      ex.gemv_f32_nk__wasmsimd(aIn, bIn, cPtr, k, n, alpha, beta);
+    } else {
+      let aPtr = aIn;
+      if (transposeA) {
+        aPtr = arena.alloc(a.byteLength);
+        ptrs.push(aPtr);
+        ex.transpose_f32(aIn, k, m, aPtr);
+      }
+      const packed = arena.alloc(Math.ceil(n / 8) * 8 * k * 4);
+      ptrs.push(packed);
+      ex.pack_b_f32(bIn, k, n, transposeB ? 1 : 0, packed);
+      split(arena, m, (i0, i1) => ex.gemm_f32_4x8__wasmsimd(aPtr, packed, cPtr, m, k, n, alpha, beta, i0, i1));
+    }
+    c.set(arena.f32(cPtr, m * n));
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
+export function matmulIntegerWasm(
+  arena: WasmArena,
+  a: Uint8Array | Int8Array,
+  b: Uint8Array | Int8Array,
+  c: Int32Array,
+  m: number,
+  k: number,
+  n: number,
+  aZero: Int32Array,
+  bZero: Int32Array,
+  split: RowSplitter = inline,
+): void {
+  const ex = arena.exports;
+  const kpad = (k + 1) & ~1;
+  const ptrs: number[] = [];
+  try {
+    const aIn = arena.copyIn(a);
+    ptrs.push(aIn);
+    const bIn = arena.copyIn(b);
+    ptrs.push(bIn);
+    const az = arena.copyIn(aZero);
+    ptrs.push(az);
+    const bz = arena.copyIn(bZero);
+    ptrs.push(bz);
+    const a16 = arena.alloc(m * kpad * 2);
+    ptrs.push(a16);
+    const packed = arena.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
+    ptrs.push(packed);
+    const cPtr = arena.alloc(m * n * 4);
+    ptrs.push(cPtr);
+    ex.widen_rows_x8s16(aIn, a instanceof Int8Array ? 1 : 0, m, k, az, a16);
+    ex.pack_b_x8s16(bIn, b instanceof Int8Array ? 1 : 0, k, n, 0, bz, packed);
+    split(arena, m, (i0, i1) => ex.gemm_s16s16s32_4x8c2__wasmsimd(a16, packed, cPtr, m, k, n, i0, i1));
+    c.set(arena.i32(cPtr, m * n));
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
+interface ResidentLinear {
+  packed: number;
+  scales: number;
+  bias: number;
+}
+
+const resident = new WeakMap<WasmArena, WeakMap<PackedLinearInt8, ResidentLinear>>();
+const registries = new WeakMap<WasmArena, FinalizationRegistry<number[]>>();
+
+/** Packs a linear weight into wasm memory once per arena; freed when the pack is collected. */
+function residentLinear(arena: WasmArena, p: PackedLinearInt8): ResidentLinear {
+  let byPack = resident.get(arena);
+  if (byPack === undefined) {
+    byPack = new WeakMap();
+    resident.set(arena, byPack);
+  }
+  const hit = byPack.get(p);
+  if (hit !== undefined) return hit;
+  const ex = arena.exports;
+  const k = p.inFeatures;
+  const n = p.outFeatures;
+  const kpad = (k + 1) & ~1;
+  const wIn = arena.copyIn(p.weight);
+  const zeros = arena.alloc(n * 4);
+  arena.i32(zeros, n).fill(0);
+  const packed = arena.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
+  ex.pack_b_x8s16(wIn, 1, k, n, 1, zeros, packed);
+  arena.release(zeros);
+  arena.release(wIn);
+  const scales = arena.copyIn(p.scales);
+  const bias = p.bias === undefined ? 0 : arena.copyIn(p.bias);
+  const entry = { packed, scales, bias };
+  byPack.set(p, entry);
+  let registry = registries.get(arena);
+  if (registry === undefined) {
+    registry = new FinalizationRegistry((ptrs: number[]) => {
+      for (const ptr of ptrs) if (ptr !== 0) arena.release(ptr);
+    });
+    registries.set(arena, registry);
+  }
+  registry.register(p, [packed, scales, bias]);
+  return entry;
+}
+
+export function linearInt8Wasm(
+  arena: WasmArena,
+  input: Uint8Array | Int8Array,
+  inputZero: number,
+  inputScale: number,
+  batch: number,
+  p: PackedLinearInt8,
+  output: Float32Array,
+  split: RowSplitter = inline,
+): void {
+  const ex = arena.exports;
+  const w = residentLinear(arena, p);
+  const k = p.inFeatures;
+  const n = p.outFeatures;
+  const kpad = (k + 1) & ~1;
+  const ptrs: number[] = [];
+  try {
+    const xIn = arena.copyIn(input);
+    ptrs.push(xIn);
+    const zeros = arena.alloc(batch * 4);
+    ptrs.push(zeros);
+    arena.i32(zeros, batch).fill(inputZero);
+    const a16 = arena.alloc(batch * kpad * 2);
+    ptrs.push(a16);
+    ex.widen_rows_x8s16(xIn, input instanceof Int8Array ? 1 : 0, batch, k, zeros, a16);
+    runLinear(arena, a16, w, batch, k, n, inputScale, output, ptrs, split);
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
+export function linearDynamicInt8Wasm(
+  arena: WasmArena,
+  input: Float32Array,
+  batch: number,
+  p: PackedLinearInt8,
+  output: Float32Array,
+  quantize: (min: number, max: number) => { scale: number; zeroPoint: number },
+  split: RowSplitter = inline,
+): boolean {
+  const ex = arena.exports;
+  const w = residentLinear(arena, p);
+  const k = p.inFeatures;
+  const n = p.outFeatures;
+  const kpad = (k + 1) & ~1;
+  const ptrs: number[] = [];
+  try {
+    const xIn = arena.copyIn(input);
+    ptrs.push(xIn);
+    const mm = arena.alloc(8);
+    ptrs.push(mm);
+    ex.minmax_f32(xIn, input.length, mm);
+    const [min, max] = arena.f32(mm, 2);
+    if (!Number.isFinite(min! - max!)) return false; // NaN/Inf: the JS tier defines that case
+    const q = quantize(min!, max!);
+    const a16 = arena.alloc(batch * kpad * 2);
+    ptrs.push(a16);
+    ex.quantize_f32u8(xIn, batch, k, q.scale, q.zeroPoint, 0, a16);
+    runLinear(arena, a16, w, batch, k, n, q.scale, output, ptrs, split);
+    return true;
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
+function runLinear(
+  arena: WasmArena,
+  a16: number,
+  w: ResidentLinear,
+  batch: number,
+  k: number,
+  n: number,
+  inputScale: number,
+  output: Float32Array,
+  ptrs: number[],
+  split: RowSplitter,
+): void {
+  const ex = arena.exports;
+  const acc = arena.alloc(batch * n * 4);
+  ptrs.push(acc);
+  const out = arena.alloc(batch * n * 4);
+  ptrs.push(out);
+  split(arena, batch, (i0, i1) => {
+    ex.gemm_s16s16s32_4x8c2__wasmsimd(a16, w.packed, acc, batch, k, n, i0, i1);
+  });
+  ex.dequantize_bias_s32f32(acc, batch, n, Math.fround(inputScale), w.scales, w.bias, out);
+  output.set(arena.f32(out, batch * n));
+}
+
+export function dynamicQuantizeWasm(
+  arena: WasmArena,
+  x: Float32Array,
+  out: Uint8Array,
+  quantize: (min: number, max: number) => { scale: number; zeroPoint: number },
+): { scale: number; zeroPoint: number } | undefined {
+  const ex = arena.exports;
+  const ptrs: number[] = [];
+  try {
+    const xIn = arena.copyIn(x);
+    ptrs.push(xIn);
+    const mm = arena.alloc(8);
+    ptrs.push(mm);
+    ex.minmax_f32(xIn, x.length, mm);
+    const [min, max] = arena.f32(mm, 2);
+    if (!Number.isFinite(min! - max!)) return undefined;
+    const q = quantize(min!, max!);
+    const u8 = arena.alloc(x.length);
+    ptrs.push(u8);
+    ex.quantize_f32u8(xIn, 1, x.length, q.scale, q.zeroPoint, u8, 0);
+    out.set(arena.u8(u8, x.length));
+    return q;
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
+export function matmulNBitsWasm(
+  arena: WasmArena,
+  x: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  weight: Uint8Array,
+  scales: Float32Array,
+  zeroPoints: Uint8Array | undefined,
+  blockSize: number,
+  bias: Float32Array | undefined,
+  y: Float32Array,
+  split: (arena: WasmArena, count: number, work: (n0: number, n1: number) => void) => void = inline,
+): void {
+  const ex = arena.exports;
+  const blocks = Math.ceil(k / blockSize);
+  const ptrs: number[] = [];
+  try {
+    const xIn = arena.copyIn(x);
+    ptrs.push(xIn);
+    const w = arena.copyIn(weight);
+    ptrs.push(w);
+    const s = arena.copyIn(scales);
+    ptrs.push(s);
+    const z = zeroPoints === undefined ? 0 : arena.copyIn(zeroPoints);
+    if (z !== 0) ptrs.push(z);
+    const b = bias === undefined ? 0 : arena.copyIn(bias);
+    if (b !== 0) ptrs.push(b);
+    const xp = arena.alloc(m * blocks * blockSize * 4);
+    ptrs.push(xp);
+    const yPtr = arena.alloc(m * n * 4);
+    ptrs.push(yPtr);
+    for (let i = 0; i < m; i++) ex.permute_x_nbits(xIn + i * k * 4, k, blockSize, blocks, xp + i * blocks * blockSize * 4);
+    split(arena, n, (n0, n1) => {
+      for (let i = 0; i < m; i++) {
+        ex.matmul_f32u4f32_1x1c32__wasmsimd(
+          xp + i * blocks * blockSize * 4,
+          blocks,
+          blockSize,
+          n0,
+          n1,
+          w,
+          s,
+          z,
+          b,
+          yPtr + i * n * 4,
+        );
+      }
+    });
+    y.set(arena.f32(yPtr, m * n));
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}

@@ -1,0 +1,171 @@
+import { roundHalfEven } from "@mc/core";
+
+/** Integer types weights are stored in by the weight-only and dynamic modes. */
+export type WeightDtype = "int8" | "uint8";
+
+export interface QuantizedWeight {
+  data: Int8Array | Uint8Array;
+  /** One scale per channel (length shape[axis]) or one for the tensor. */
+  scale: Float32Array;
+  zeroPoint: Int32Array;
+  /** The values DequantizeLinear will produce, for error measurement. */
+  dequantized: Float32Array;
+}
+
+/** [outer, channels, inner] of a row-major shape split at `axis` (per-tensor: one channel). */
+export function channelLayout(shape: readonly number[], axis: number | undefined) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (axis === undefined) return { outer: 1, channels: 1, inner: count };
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { outer, channels: shape[axis] as number, inner };
+}
+
+/**
+ * Affine quantization of a weight: int8 symmetric (zero point 0, levels -127..127, the narrow
+ * range onnxruntime uses for weights so that -x quantizes to -q) or uint8 asymmetric with a range
+ * that always contains 0 (so zero padding stays exact). Scales are rounded to float32 before the
+ * values are divided, so `dequantized` equals what DequantizeLinear computes from the stored bytes.
+ */
+export function quantizeWeight(
+  values: Float32Array,
+  shape: readonly number[],
+  axis: number | undefined,
+  dtype: WeightDtype,
+): QuantizedWeight {
+  const { outer, channels, inner } = channelLayout(shape, axis);
+  const minimum = new Float64Array(channels).fill(0);
+  const maximum = new Float64Array(channels).fill(0);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const base = (o * channels + c) * inner;
+      let lo = minimum[c] as number;
+      let hi = maximum[c] as number;
+      for (let i = 0; i < inner; i++) {
+        const v = values[base + i] as number;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      minimum[c] = lo;
+      maximum[c] = hi;
+    }
+  }
+  const scale = new Float32Array(channels);
+  const zeroPoint = new Int32Array(channels);
+  const qmin = dtype === "int8" ? -127 : 0;
+  const qmax = dtype === "int8" ? 127 : 255;
+  for (let c = 0; c < channels; c++) {
+    const lo = minimum[c] as number;
+    const hi = maximum[c] as number;
+    if (dtype === "int8") {
+      const absMax = Math.max(-lo, hi);
+      scale[c] = absMax > 0 ? absMax / 127 : 1;
+    } else {
+      const range = hi - lo;
+      scale[c] = range > 0 ? range / 255 : 1;
+      // fround first: the zero point must be computed with the scale that is stored.
+      zeroPoint[c] = Math.min(255, Math.max(0, roundHalfEven(-lo / Math.fround(scale[c] as number))));
+    }
+    // A range below float32's normal range would round the scale to 0; keep it positive.
+    if (!((scale[c] as number) >= 2 ** -126)) scale[c] = 2 ** -126;
+  }
+  const count = values.length;
+  const data = dtype === "int8" ? new Int8Array(count) : new Uint8Array(count);
+  const dequantized = new Float32Array(count);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const s = scale[c] as number;
+      const z = zeroPoint[c] as number;
+      const base = (o * channels + c) * inner;
+      for (let i = 0; i < inner; i++) {
+        const q = Math.min(qmax, Math.max(qmin, roundHalfEven((values[base + i] as number) / s) + z));
+        data[base + i] = q;
+        dequantized[base + i] = (q - z) * s;
+      }
+    }
+  }
+  return { data, scale, zeroPoint, dequantized };
+}
+
+/** Signal-to-quantization-noise ratio in dB (Infinity when exact). */
+export function sqnrDb(reference: Float32Array, approximation: Float32Array): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = reference[i] as number;
+    const d = r - (approximation[i] as number);
+    signal += r * r;
+    noise += d * d;
+  }
+  if (noise === 0) return Number.POSITIVE_INFINITY;
+  return 10 * Math.log10(signal / noise);
+}
+
+export interface NBitsWeight {
+  /** [n][blocks][blockSize / 2] bytes, low nibble first (onnxruntime MatMulNBits layout). */
+  packed: Uint8Array;
+  /** [n][blocks] scales. */
+  scales: Float32Array;
+  /** [n][ceil(blocks / 2)] packed 4-bit zero points, or undefined for symmetric (implicit 8). */
+  zeroPoints: Uint8Array | undefined;
+  blocks: number;
+  /** Dequantized weight in the input layout [k][n]. */
+  dequantized: Float32Array;
+}
+
+/**
+ * 4-bit blockwise quantization of a [k][n] weight (MatMul B) along k, one scale per
+ * (column, block) as MatMulNBits wants. Symmetric: q = round(w / s) + 8 with s = absmax / 7
+ * (levels 1..15, zero point 8 implicit). Asymmetric: a range containing 0 mapped to 0..15.
+ * k is padded with zeros up to a whole number of blocks.
+ */
+export function quantizeNBits(
+  weight: Float32Array,
+  k: number,
+  n: number,
+  blockSize: number,
+  symmetric: boolean,
+): NBitsWeight {
+  const blocks = Math.ceil(k / blockSize);
+  const blobSize = blockSize / 2;
+  const packed = new Uint8Array(n * blocks * blobSize);
+  const scales = new Float32Array(n * blocks);
+  const zeroPointStride = Math.ceil(blocks / 2);
+  const zeroPoints = symmetric ? undefined : new Uint8Array(n * zeroPointStride);
+  const dequantized = new Float32Array(k * n);
+  for (let col = 0; col < n; col++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = b * blockSize;
+      const end = Math.min(k, start + blockSize);
+      let lo = 0;
+      let hi = 0;
+      for (let row = start; row < end; row++) {
+        const v = weight[row * n + col] as number;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      let scale: number;
+      let zero: number;
+      if (symmetric) {
+        const absMax = Math.max(-lo, hi);
+        scale = Math.fround(absMax > 0 ? absMax / 7 : 1);
+        zero = 8;
+      } else {
+        scale = Math.fround(hi - lo > 0 ? (hi - lo) / 15 : 1);
+        zero = Math.min(15, Math.max(0, roundHalfEven(-lo / scale)));
+        const zeroIndex = col * zeroPointStride + (b >> 1);
+        (zeroPoints as Uint8Array)[zeroIndex] = ((zeroPoints as Uint8Array)[zeroIndex] as number) | (b & 1 ? zero << 4 : zero);
+      }
+      scales[col * blocks + b] = scale;
+      for (let i = 0; i < blockSize; i++) {
+        const row = start + i;
+        const v = row < k ? (weight[row * n + col] as number) : 0;
+        const q = Math.min(15, Math.max(0, roundHalfEven(v / scale) + zero));
+        const byteIndex = (col * blocks + b) * blobSize + (i >> 1);
+        packed[byteIndex] = (packed[byteIndex] as number) | (i & 1 ? q << 4 : q);
+        if (row < k) dequantized[row * n + col] = (q - zero) * scale;
+      }
+    }
+  }
+  return { packed, scales, zeroPoints, blocks, dequantized };
+}

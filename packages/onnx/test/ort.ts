@@ -1,0 +1,28 @@
+import * as ortNode from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
+
+ortWeb.env.wasm.numThreads = 1;
+
+export type Feeds = Record<string, { type: "float32" | "int64" | "int32"; data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+
+/** Runs a serialized model in onnxruntime-node or onnxruntime-web (wasm) and returns float outputs. */
+export async function runOnnx(
+  bytes: Uint8Array,
+  feeds: Feeds,
+  runtime: "node" | "web" = "node",
+  outputNames?: string[],
+): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const ort = (runtime === "node" ? ortNode : ortWeb) as typeof ortNode;
+  const session = await ort.InferenceSession.create(bytes, runtime === "web" ? { executionProviders: ["wasm"] } : {});
+  const inputs: Record<string, ortNode.Tensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) inputs[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+  const results = await session.run(inputs, outputNames ?? session.outputNames);
+  const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+  for (const [name, tensor] of Object.entries(results)) out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+  await session.release();
+  return out;
+}
+
+export function float(data: Float32Array, dims: number[]) {
+  return { type: "float32" as const, data, dims };
+}

@@ -1,0 +1,129 @@
+import { type Tensor, assertInteger } from "@mc/core";
+import { assertFloatTensor } from "./affine";
+import { type ObservedRange, type QParams, chooseQParams } from "./choose-qparams";
+import { OBSERVER_DEFAULTS, type Observer, type ObserverOptions, nothingObserved } from "./observer";
+import { quantRange } from "./quant-dtype";
+import { RunningHistogram } from "./running-histogram";
+
+export interface EntropyObserverOptions extends ObserverOptions {
+  bins?: number;
+}
+
+/** MXNet's `_smooth_distribution`: move `eps` of mass onto empty bins so the KL divergence stays finite. */
+function smooth(p: Float64Array, eps = 1e-4): Float64Array | undefined {
+  let zeros = 0;
+  for (const v of p) if (v === 0) zeros++;
+  const nonZeros = p.length - zeros;
+  if (nonZeros === 0) return undefined;
+  const eps1 = (eps * zeros) / nonZeros;
+  const out = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = p[i] === 0 ? eps : (p[i] as number) - eps1;
+  return out;
+}
+
+function klDivergence(p: Float64Array, q: Float64Array): number {
+  let sumP = 0;
+  let sumQ = 0;
+  for (let i = 0; i < p.length; i++) {
+    sumP += p[i] as number;
+    sumQ += q[i] as number;
+  }
+  let kl = 0;
+  for (let i = 0; i < p.length; i++) {
+    const pi = (p[i] as number) / sumP;
+    const qi = (q[i] as number) / sumQ;
+    if (pi > 0) kl += pi * Math.log(pi / qi);
+  }
+  return kl;
+}
+
+/**
+ * TensorRT's entropy calibration (Migacz, "8-bit Inference with TensorRT", 2017), with
+ * MXNet's merging and smoothing: for each candidate threshold (kept bins i ≥ levels) the
+ * reference P is the |x| histogram cut at i with the clipped tail added to the last bin; Q is
+ * the same bins merged into `levels` groups and spread back over the non-empty bins; the
+ * threshold with the smallest KL(P ‖ Q) wins. Returns the kept bin count.
+ */
+export function searchEntropyThreshold(counts: Float64Array, levels: number): number {
+  const bins = counts.length;
+  if (bins <= levels) return bins;
+  const suffix = new Float64Array(bins + 1);
+  for (let b = bins - 1; b >= 0; b--) suffix[b] = (suffix[b + 1] as number) + (counts[b] as number);
+  let best = bins;
+  let bestDivergence = Number.POSITIVE_INFINITY;
+  for (let i = levels; i <= bins; i++) {
+    const p = counts.slice(0, i);
+    p[i - 1] = (p[i - 1] as number) + (suffix[i] as number);
+    const q = new Float64Array(i);
+    const merged = Math.floor(i / levels);
+    for (let j = 0; j < levels; j++) {
+      const start = j * merged;
+      const stop = j === levels - 1 ? i : start + merged;
+      let mass = 0;
+      let nonEmpty = 0;
+      for (let k = start; k < stop; k++) {
+        mass += counts[k] as number;
+        if ((p[k] as number) !== 0) nonEmpty++;
+      }
+      if (nonEmpty === 0) continue;
+      for (let k = start; k < stop; k++) if ((p[k] as number) !== 0) q[k] = mass / nonEmpty;
+    }
+    const ps = smooth(p);
+    const qs = smooth(q);
+    if (ps === undefined || qs === undefined) continue;
+    const divergence = klDivergence(ps, qs);
+    if (divergence < bestDivergence) {
+      bestDivergence = divergence;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Entropy (KL-divergence) calibration, TensorRT style: a running histogram of |x|, and the
+ * clipping threshold T whose quantized distribution loses the least information. The range is
+ * [−T, T], or [0, T] when nothing negative was observed (ReLU outputs), so that unsigned
+ * types spend all their levels on the values that occur.
+ */
+export class EntropyObserver implements Observer {
+  private readonly options: Required<ObserverOptions>;
+  private readonly histogram: RunningHistogram;
+  private min = Number.POSITIVE_INFINITY;
+
+  constructor({ bins = 2048, ...options }: EntropyObserverOptions = {}) {
+    assertInteger(bins, "EntropyObserver", "options.bins", { min: 2 });
+    this.options = { ...OBSERVER_DEFAULTS, ...options };
+    chooseQParams({ min: 0, max: 1 }, this.options);
+    this.histogram = new RunningHistogram(bins);
+  }
+
+  get count(): number {
+    return this.histogram.total;
+  }
+
+  observe(x: Tensor<Float32Array>): void {
+    const values = assertFloatTensor(x, "EntropyObserver.observe").data;
+    for (let i = 0; i < values.length; i++) if ((values[i] as number) < this.min) this.min = values[i] as number;
+    this.histogram.add(values, true);
+  }
+
+  range(): ObservedRange {
+    if (this.histogram.total === 0) throw nothingObserved("EntropyObserver.range");
+    const { qmin, qmax } = quantRange(this.options.dtype, this.options);
+    const nonNegative = this.min >= 0;
+    const levels = nonNegative ? qmax - qmin + 1 : Math.floor((qmax - qmin + 1) / 2);
+    const kept = searchEntropyThreshold(this.histogram.counts, levels);
+    const threshold = this.histogram.min + kept * this.histogram.binWidth;
+    return nonNegative ? { min: 0, max: threshold } : { min: -threshold, max: threshold };
+  }
+
+  computeQParams(): QParams {
+    return chooseQParams(this.range(), this.options);
+  }
+
+  reset(): void {
+    this.histogram.reset();
+    this.min = Number.POSITIVE_INFINITY;
+  }
+}

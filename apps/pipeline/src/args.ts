@@ -4,9 +4,16 @@ import { CliError } from "./cli-error";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** `parseArgs` with CLI-shaped errors: unknown flags and missing values become one line. */
-export function parseCommandArgs(command: string, argv: string[], options: Options) {
+export function parseCommandArgs(
+  command: string,
+  argv: string[],
+  options: Options,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" }, verbose: { type: "boolean" } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" }, verbose: { type: "boolean" } }, allowPositionals: true, strict: true }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    };
   } catch (error) {
     throw new CliError(`mc ${command}: ${(error as Error).message.replace(/^.*?: /, "")} (see 'mc ${command} --help')`);
   }

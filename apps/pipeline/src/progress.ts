@@ -38,7 +38,7 @@ export function createProgress({ quiet = false }: { quiet?: boolean } = {}): Pro
         process.stderr.write(`\r\x1b[2K  ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${detail}`);
         barShown = true;
       } else {
-        const percent = Math.floor(fraction * 4) * 25; // a plain line every quarter
+        const percent = Math.min(100, Math.floor(fraction * 4) * 25); // a plain line every quarter
         if (percent !== lastPlainPercent) {
           lastPlainPercent = percent;
           process.stderr.write(`  ${current}: ${percent}% ${detail}\n`);

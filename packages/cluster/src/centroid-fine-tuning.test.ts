@@ -1,5 +1,5 @@
 import { createRng, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
-import { Linear, SGD, Sequential, softmaxCrossEntropy } from "@mc/nn";
+import { Linear, Sequential, SGD, softmaxCrossEntropy } from "@mc/nn";
 import { describe, expect, it } from "vitest";
 import { addWeightSharingHook, centroidGradients } from "./centroid-fine-tuning";
 import { shareWeights } from "./share-weights";
@@ -21,7 +21,8 @@ describe("centroid fine-tuning", () => {
     const { model, weight, input, labels, shared } = setup(3);
     const handle = addWeightSharingHook(model, "fc.weight", shared);
     const loss = (codebook: Float32Array) => {
-      for (let i = 0; i < shared.indices.length; i++) weight.value.data[i] = codebook[shared.indices[i] as number] as number;
+      for (let i = 0; i < shared.indices.length; i++)
+        weight.value.data[i] = codebook[shared.indices[i] as number] as number;
       return softmaxCrossEntropy(model.forward(input), labels).loss;
     };
     model.zeroGrad();
@@ -39,9 +40,10 @@ describe("centroid fine-tuning", () => {
       plus[k] = (plus[k] as number) + eps;
       minus[k] = (minus[k] as number) - eps;
       const numeric = (loss(plus) - loss(minus)) / (2 * eps);
-      expect(Math.abs(numeric - (analytic[k] as number)), `centroid ${k}: numeric ${numeric} analytic ${analytic[k]}`).toBeLessThan(
-        2e-3 * Math.max(1, Math.abs(numeric)),
-      );
+      expect(
+        Math.abs(numeric - (analytic[k] as number)),
+        `centroid ${k}: numeric ${numeric} analytic ${analytic[k]}`,
+      ).toBeLessThan(2e-3 * Math.max(1, Math.abs(numeric)));
     }
   });
 
@@ -67,7 +69,8 @@ describe("centroid fine-tuning", () => {
     }
     for (let i = 0; i < shared.indices.length; i++) {
       const value = weight.value.data[i] as number;
-      if (value !== handle.codebook[shared.indices[i] as number]) throw new Error(`weight ${i} = ${value} left its cluster ${shared.indices[i]}`);
+      if (value !== handle.codebook[shared.indices[i] as number])
+        throw new Error(`weight ${i} = ${value} left its cluster ${shared.indices[i]}`);
     }
     handle.remove();
     expect(weight.hooks).toHaveLength(0);
@@ -76,7 +79,9 @@ describe("centroid fine-tuning", () => {
   it("rejects mismatched shapes and out-of-range indices", () => {
     const { model, shared } = setup(7);
     expect(() => addWeightSharingHook(model, "fc.bias", shared)).toThrow(ShapeMismatchError);
-    expect(() => centroidGradients(Float32Array.of(1, 2), Uint8Array.of(0, 3), 3)).toThrow(/indices\[1\] = 3 is out of range/);
+    expect(() => centroidGradients(Float32Array.of(1, 2), Uint8Array.of(0, 3), 3)).toThrow(
+      /indices\[1\] = 3 is out of range/,
+    );
     expect(() => centroidGradients(Float32Array.of(1), Uint8Array.of(0, 1), 3)).toThrow(ShapeMismatchError);
     expect(() => addWeightSharingHook(model, "nope", shared)).toThrow(InvalidArgumentError);
   });

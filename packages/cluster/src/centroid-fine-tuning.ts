@@ -1,4 +1,4 @@
-import { assertInteger, assertFiniteNumber, formatShape, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
+import { assertFiniteNumber, assertInteger, formatShape, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import {
   addParameterHook,
   type Dataset,
@@ -76,7 +76,8 @@ export function addWeightSharingHook(model: Module, name: string, shared: Shared
   const frozen = shared.zeroIndex; // -1 when there is no reserved zero
   const handle: WeightSharingHandle = { codebook: shared.codebook.slice(), indices, remove: () => {} };
   const firstMember = new Int32Array(codebookLength).fill(-1);
-  for (let i = 0; i < indices.length; i++) if (firstMember[indices[i] as number] === -1) firstMember[indices[i] as number] = i;
+  for (let i = 0; i < indices.length; i++)
+    if (firstMember[indices[i] as number] === -1) firstMember[indices[i] as number] = i;
 
   const hook: ParameterHook = {
     backward(gradient) {

@@ -53,7 +53,7 @@ describe("buildHuffmanCode", () => {
           let kraft = 0;
           for (let s = 0; s < frequencies.length; s++) {
             const l = codeLengths[s]!;
-            if ((frequencies[s]! > 0) !== l > 0) throw new Error(`symbol ${s}: frequency ${frequencies[s]} length ${l}`);
+            if (frequencies[s]! > 0 !== l > 0) throw new Error(`symbol ${s}: frequency ${frequencies[s]} length ${l}`);
             expect(l).toBeLessThanOrEqual(maxCodeLength);
             if (l > 0) kraft += 2 ** -l;
           }
@@ -112,7 +112,9 @@ describe("buildHuffmanCode", () => {
   it("rejects bad frequencies and impossible limits", () => {
     expect(() => buildHuffmanCode([1, -1])).toThrow(/frequencies\[1\] = -1/);
     expect(() => buildHuffmanCode([1, Number.NaN])).toThrow(InvalidArgumentError);
-    expect(() => buildHuffmanCode([1, 1, 1], { maxCodeLength: 1 })).toThrow(/3 used symbols cannot have codes of at most 1 bits/);
+    expect(() => buildHuffmanCode([1, 1, 1], { maxCodeLength: 1 })).toThrow(
+      /3 used symbols cannot have codes of at most 1 bits/,
+    );
     expect(() => buildHuffmanCode([1, 1], { maxCodeLength: 25 })).toThrow(InvalidArgumentError);
   });
 });

@@ -96,7 +96,9 @@ function packageMerge(
     let pack = 0;
     for (let t = 0; t < mergedLength; t++) {
       const packWeight =
-        pack < packageCount ? (weights[2 * pack] as number) + (weights[2 * pack + 1] as number) : Number.POSITIVE_INFINITY;
+        pack < packageCount
+          ? (weights[2 * pack] as number) + (weights[2 * pack + 1] as number)
+          : Number.POSITIVE_INFINITY;
       // Leaves before packages on equal weight keeps codes shallower.
       if (leaf < n && (leafWeights[leaf] as number) <= packWeight) {
         mergedWeights[t] = leafWeights[leaf] as number;

@@ -172,7 +172,10 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
   const payloadBits = (bytes.length - start) * 8;
   if (symbolCount === 0) {
     if (alphabetSize !== 0 || bytes.length !== start) {
-      throw new FormatError({ message: "huffmanDecode: an empty stream must have alphabetSize 0 and no payload", offset: start });
+      throw new FormatError({
+        message: "huffmanDecode: an empty stream must have alphabetSize 0 and no payload",
+        offset: start,
+      });
     }
     return new Uint32Array(0);
   }
@@ -183,7 +186,10 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
     });
   }
   if (alphabetSize === 0 || alphabetSize > 2 ** 32) {
-    throw new FormatError({ message: `huffmanDecode: alphabetSize ${alphabetSize} is out of range`, offset: afterCount });
+    throw new FormatError({
+      message: `huffmanDecode: alphabetSize ${alphabetSize} is out of range`,
+      offset: afterCount,
+    });
   }
 
   const reader = new BitReader(bytes, start);
@@ -196,7 +202,10 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
     if (token === zeroRunToken) {
       covered += reader.read(zeroRunBits) + 1;
     } else if (token > maxSupportedCodeLength) {
-      throw new FormatError({ message: `huffmanDecode: invalid code-length token ${token}`, offset: reader.byteOffset() });
+      throw new FormatError({
+        message: `huffmanDecode: invalid code-length token ${token}`,
+        offset: reader.byteOffset(),
+      });
     } else {
       if (token > 0) {
         usedSymbols.push(covered);
@@ -204,7 +213,8 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
       }
       covered++;
     }
-    if (reader.overrun()) throw new FormatError({ message: "huffmanDecode: stream ends inside the code lengths", offset: bytes.length });
+    if (reader.overrun())
+      throw new FormatError({ message: "huffmanDecode: stream ends inside the code lengths", offset: bytes.length });
   }
   if (covered !== alphabetSize) {
     throw new FormatError({
@@ -244,10 +254,10 @@ class BitReader {
     this.position = start;
   }
 
-  /** Tops the buffer up to at least 25 bits; bytes past the end read as zero (see overrun). */
+  /** Tops the buffer up to 24-31 bits; bytes past the end read as zero (see overrun). */
   refill(): void {
     const bytes = this.bytes;
-    while (this.count <= 24) {
+    while (this.count < 24) {
       const byte = this.position < bytes.length ? (bytes[this.position] as number) : 0;
       this.buffer |= byte << this.count;
       this.position++;
@@ -257,7 +267,7 @@ class BitReader {
 
   peek(bits: number): number {
     this.refill();
-    return bits >= 32 ? this.buffer >>> 0 : (this.buffer & ((1 << bits) - 1)) >>> 0;
+    return this.buffer & ((1 << bits) - 1);
   }
 
   read(bits: number): number {
@@ -267,7 +277,7 @@ class BitReader {
   }
 
   skip(bits: number): void {
-    this.buffer >>>= bits;
+    this.buffer >>= bits;
     this.count -= bits;
   }
 
@@ -316,7 +326,9 @@ function buildDecoder(usedSymbols: number[], usedLengths: number[]): Decoder {
   }
   // Canonical order: by length, then symbol (the order the encoder assigned codes in).
   const order = Array.from({ length: used }, (_, i) => i).sort(
-    (a, b) => (usedLengths[a] as number) - (usedLengths[b] as number) || (usedSymbols[a] as number) - (usedSymbols[b] as number),
+    (a, b) =>
+      (usedLengths[a] as number) - (usedLengths[b] as number) ||
+      (usedSymbols[a] as number) - (usedSymbols[b] as number),
   );
   const sortedSymbols = Uint32Array.from(order, (i) => usedSymbols[i] as number);
   const sortedLengths = Uint8Array.from(order, (i) => usedLengths[i] as number);
@@ -339,51 +351,90 @@ function buildDecoder(usedSymbols: number[], usedLengths: number[]): Decoder {
     }
   }
 
-  const slowDecode = (buffer: number): number => {
-    // Canonical decoding one bit at a time (as zlib's puff.c); returns rank << 5 | length.
-    let code = 0;
-    let first = 0;
-    let index = 0;
-    let b = buffer;
-    for (let length = 1; length <= maxLength; length++) {
-      code |= b & 1;
-      b >>>= 1;
-      const count = countPerLength[length] as number;
-      if (code - first < count) return ((index + code - first) << 5) | length;
-      index += count;
-      first = (first + count) * 2;
-      code *= 2;
-    }
-    return -1;
-  };
-
   return {
     decodeInto(reader: BitReader, out: Uint32Array): void {
-      const bytes = reader.bytes;
-      const end = bytes.length;
-      let { buffer, count, position } = reader.state();
-      for (let i = 0; i < out.length; i++) {
-        if (count <= 24) {
-          if (position > end + 4) {
-            throw new FormatError({ message: `huffmanDecode: stream is truncated at symbol ${i} of ${out.length}`, offset: end });
-          }
-          while (count <= 24) {
-            buffer |= (position < end ? (bytes[position] as number) : 0) << count;
-            position++;
-            count += 8;
-          }
-        }
-        let entry = table[buffer & mask] as number;
-        if (entry === 0) entry = slowDecode(buffer);
-        if (entry < 0) {
-          throw new FormatError({ message: `huffmanDecode: invalid code at symbol ${i}`, offset: Math.min(position, end) });
-        }
-        const length = entry & 31;
-        out[i] = sortedSymbols[entry >>> 5] as number;
-        buffer >>>= length;
-        count -= length;
-      }
-      reader.setState(buffer, count, position);
+      const state = reader.state();
+      const position = decodeSymbols(reader.bytes, out, table, mask, sortedSymbols, countPerLength, maxLength, state);
+      reader.setState(state.buffer, state.count, position);
     },
   };
+}
+
+/**
+ * The hot loop, kept a top-level function over plain locals so the JIT keeps everything in
+ * registers. Reads past the end of `bytes` see zeros; the caller checks the bit count after.
+ */
+function decodeSymbols(
+  bytes: Uint8Array,
+  out: Uint32Array,
+  table: Int32Array,
+  mask: number,
+  sortedSymbols: Uint32Array,
+  countPerLength: Uint32Array,
+  maxLength: number,
+  state: { buffer: number; count: number; position: number },
+): number {
+  const end = bytes.length;
+  const total = out.length;
+  let { buffer, count, position } = state;
+  for (let i = 0; i < total; i++) {
+    // Keep the buffer below 2^31 (count <= 31 after a refill) so it stays a small integer
+    // for the JIT; 24 buffered bits cover the longest code.
+    if (count < 24) {
+      if (position + 3 < end) {
+        // Fast refill: whole bytes, no bounds test per byte.
+        while (count < 24) {
+          buffer |= (bytes[position++] as number) << count;
+          count += 8;
+        }
+      } else {
+        if (position > end + 4) {
+          throw new FormatError({
+            message: `huffmanDecode: stream is truncated at symbol ${i} of ${total}`,
+            offset: end,
+          });
+        }
+        while (count < 24) {
+          buffer |= (position < end ? (bytes[position] as number) : 0) << count;
+          position++;
+          count += 8;
+        }
+      }
+    }
+    let entry = table[buffer & mask] as number;
+    if (entry <= 0) {
+      entry = entry === 0 ? slowDecode(buffer, countPerLength, maxLength) : -1;
+      if (entry < 0) {
+        throw new FormatError({
+          message: `huffmanDecode: invalid code at symbol ${i}`,
+          offset: Math.min(position, end),
+        });
+      }
+    }
+    const length = entry & 31;
+    out[i] = sortedSymbols[entry >>> 5] as number;
+    buffer >>= length;
+    count -= length;
+  }
+  state.buffer = buffer;
+  state.count = count;
+  return position;
+}
+
+/** Canonical decoding one bit at a time (as zlib's puff.c), for codes longer than the table; returns rank << 5 | length. */
+function slowDecode(buffer: number, countPerLength: Uint32Array, maxLength: number): number {
+  let code = 0;
+  let first = 0;
+  let index = 0;
+  let b = buffer;
+  for (let length = 1; length <= maxLength; length++) {
+    code |= b & 1;
+    b >>>= 1;
+    const count = countPerLength[length] as number;
+    if (code - first < count) return ((index + code - first) << 5) | length;
+    index += count;
+    first = (first + count) * 2;
+    code *= 2;
+  }
+  return -1;
 }

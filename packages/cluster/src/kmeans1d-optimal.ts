@@ -28,7 +28,10 @@ export function kmeans1dOptimal(
   const sorted = sortedCopy(values, caller);
   const n = sorted.length;
   if (n === 0) {
-    throw new InvalidArgumentError({ message: `${caller}: values is empty; need at least one value`, argument: "values" });
+    throw new InvalidArgumentError({
+      message: `${caller}: values is empty; need at least one value`,
+      argument: "values",
+    });
   }
   const distinct = distinctSorted(sorted);
   if (k >= distinct.length) {

@@ -33,7 +33,6 @@ export interface Kmeans1dOptions {
   refine?: boolean;
 }
 
-
 export interface Kmeans1dResult {
   /** Centroids in ascending order. Length `min(k, distinct values)`. */
   centroids: Float64Array;
@@ -85,7 +84,10 @@ export function kmeans1d(values: ArrayLike<number>, k: number, options: Kmeans1d
   const sorted = sortedCopy(values, caller);
   const n = sorted.length;
   if (n === 0) {
-    throw new InvalidArgumentError({ message: `${caller}: values is empty; need at least one value`, argument: "values" });
+    throw new InvalidArgumentError({
+      message: `${caller}: values is empty; need at least one value`,
+      argument: "values",
+    });
   }
   const distinct = distinctSorted(sorted);
   if (k >= distinct.length) return finish(values, distinct, 0);
@@ -168,17 +170,26 @@ function totalCost(prefix: PrefixSums, ends: Int32Array): number {
 
 /**
  * Centroids of the exact optimum over partitions whose boundaries fall on a grid of at most
- * `summaryGroups` + 1 positions (equal-count groups of consecutive sorted values). Costs are
- * still exact (prefix sums over the raw values), so this is within one group's worth of the
- * true optimum, and the Lloyd run that follows can only lower it further.
+ * 2 × `summaryGroups` positions. Costs stay exact (prefix sums over the raw values), so the
+ * seed is optimal up to where the grid lets cuts fall, and the Lloyd run that follows can only
+ * lower its error.
  */
 function summarySeededCentroids(sorted: Float64Array, prefix: PrefixSums, k: number): Float64Array {
   const n = sorted.length;
+  const min = sorted[0] as number;
+  const max = sorted[n - 1] as number;
+  // Cuts at equal counts resolve the dense middle; cuts at equal widths resolve sparse tails,
+  // where optimal clusters hold only a handful of values.
+  const cutsAt: number[] = [];
   const groups = Math.min(n, summaryGroups);
-  const boundaries = new Int32Array(groups + 1);
+  for (let g = 1; g < groups; g++) cutsAt.push(Math.round((g * n) / groups));
+  for (let g = 1; g < summaryGroups; g++)
+    cutsAt.push(upperBound(sorted, min + ((max - min) * g) / summaryGroups, 0, n));
+  cutsAt.push(0, n);
+  const boundaries = Int32Array.from(cutsAt).sort();
   let count = 0;
-  for (let g = 0; g <= groups; g++) {
-    let position = Math.round((g * n) / groups);
+  for (let i = 0; i < boundaries.length; i++) {
+    let position = boundaries[i] as number;
     // Never cut between equal values: move the cut to the end of the run.
     if (position > 0 && position < n) position = upperBound(sorted, sorted[position - 1] as number, position, n);
     if (count === 0 || position > (boundaries[count - 1] as number)) boundaries[count++] = position;

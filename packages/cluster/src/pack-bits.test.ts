@@ -12,7 +12,8 @@ describe("packBits / unpackBits", () => {
           expect(packed.length).toBe(Math.ceil((values.length * bits) / 8));
           const back = unpackBits(packed, bits, values.length);
           for (let i = 0; i < values.length; i++) {
-            if (back[i] !== values[i]) throw new Error(`bits ${bits} index ${i}: ${back[i]} != ${values[i]} (length ${values.length})`);
+            if (back[i] !== values[i])
+              throw new Error(`bits ${bits} index ${i}: ${back[i]} != ${values[i]} (length ${values.length})`);
           }
         }),
         { numRuns: 40 },

@@ -9,7 +9,10 @@ export function packBits(values: ArrayLike<number>, bits: number): Uint8Array {
   const caller = "packBits";
   assertInteger(bits, caller, "bits", { min: 1, max: 16 });
   if (values === null || typeof values !== "object" || typeof values.length !== "number") {
-    throw new InvalidArgumentError({ message: `${caller}: values must be an array or typed array`, argument: "values" });
+    throw new InvalidArgumentError({
+      message: `${caller}: values must be an array or typed array`,
+      argument: "values",
+    });
   }
   const limit = 1 << bits;
   const out = new Uint8Array(Math.ceil((values.length * bits) / 8));

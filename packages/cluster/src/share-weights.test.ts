@@ -20,7 +20,8 @@ describe("shareWeights", () => {
     const dense = reconstructWeights(shared).data;
     for (let i = 0; i < weight.data.length; i++) {
       const w = weight.data[i] as number;
-      if ((w === 0) !== (shared.indices[i] === 0)) throw new Error(`index ${i}: weight ${w} index ${shared.indices[i]}`);
+      if ((w === 0) !== (shared.indices[i] === 0))
+        throw new Error(`index ${i}: weight ${w} index ${shared.indices[i]}`);
       if (w === 0 && dense[i] !== 0) throw new Error(`index ${i}: pruned weight became ${dense[i]}`);
     }
     for (let j = 1; j < 17; j++) expect(shared.codebook[j]).not.toBe(0);
@@ -41,8 +42,9 @@ describe("shareWeights", () => {
   });
 
   it("uses Uint16 indices past 256 codebook entries and handles all-zero and few-distinct layers", () => {
-    expect(shareWeights(prunedWeight(100, 100, 0, 3), { clusters: 256 }).indices).toBeInstanceOf(Uint16Array);
-    expect(shareWeights(prunedWeight(100, 100, 0, 3), { clusters: 255 }).indices).toBeInstanceOf(Uint8Array);
+    const dense = prunedWeight(50, 60, 0, 3);
+    expect(shareWeights(dense, { clusters: 256, refine: false }).indices).toBeInstanceOf(Uint16Array);
+    expect(shareWeights(dense, { clusters: 255, refine: false }).indices).toBeInstanceOf(Uint8Array);
     const allZero = shareWeights({ data: new Float32Array(6), shape: [2, 3] }, { clusters: 4 });
     expect(Array.from(allZero.codebook)).toEqual([0]);
     expect(allZero.clusters).toBe(0);
@@ -54,13 +56,17 @@ describe("shareWeights", () => {
 
   it("rejects bad input naming the argument", () => {
     const weight = prunedWeight(4, 4, 0, 4);
-    expect(() => shareWeights(weight, { clusters: 0 })).toThrow(/shareWeights: options.clusters must be an integer in \[1, 65535\]/);
-    expect(() => shareWeights({ data: Float32Array.of(1, Number.NaN), shape: [2] })).toThrow(/weight.data has a non-finite value NaN at index 1/);
+    expect(() => shareWeights(weight, { clusters: 0 })).toThrow(
+      /shareWeights: options.clusters must be an integer in \[1, 65535\]/,
+    );
+    expect(() => shareWeights({ data: Float32Array.of(1, Number.NaN), shape: [2] })).toThrow(
+      /weight.data has a non-finite value NaN at index 1/,
+    );
     expect(() => shareWeights({ data: new Float32Array(3), shape: [2, 2] })).toThrow(ShapeMismatchError);
     expect(() => shareWeights({ data: new Float32Array(0), shape: [0, 3] })).toThrow(/weight is empty/);
-    expect(() => reconstructWeights({ codebook: Float32Array.of(0, 1), indices: Uint8Array.of(0, 2), shape: [2] })).toThrow(
-      /indices\[1\] = 2 is out of range for a codebook of 2 entries/,
-    );
+    expect(() =>
+      reconstructWeights({ codebook: Float32Array.of(0, 1), indices: Uint8Array.of(0, 2), shape: [2] }),
+    ).toThrow(/indices\[1\] = 2 is out of range for a codebook of 2 entries/);
     expect(() => reconstructWeights({ codebook: Float32Array.of(0), indices: Uint8Array.of(0), shape: [2] })).toThrow(
       ShapeMismatchError,
     );

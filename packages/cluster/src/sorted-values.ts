@@ -126,10 +126,9 @@ export class PrefixSums {
     if (count <= 0) return 0;
     const s = (this.sum[end] as number) - (this.sum[start] as number);
     const value = (this.sumSquares[end] as number) - (this.sumSquares[start] as number) - (s * s) / count;
-    return value > 0 ? value : 0;
+    return Math.max(value, 0);
   }
 }
-
 
 /**
  * Exact DP over cut positions: the best partition of sorted[0..n) into `k` contiguous ranges

@@ -1,5 +1,5 @@
 import { createRng } from "@mc/core";
-import { type Dataset, Flatten, Linear, type Parameter, ReLU, SGD, Sequential } from "@mc/nn";
+import { type Dataset, Flatten, Linear, type Parameter, ReLU, Sequential, SGD } from "@mc/nn";
 import { describe, expect, it } from "vitest";
 import { distill } from "./distill";
 import { hiddenStateLoss } from "./hidden-state-loss";
@@ -14,9 +14,19 @@ function syntheticData(count: number, seed: number): Dataset {
 }
 
 const teacherModel = (seed = 1) =>
-  new Sequential({ flatten: new Flatten(), fc1: new Linear(8, 10, { seed }), relu: new ReLU(), fc2: new Linear(10, 3, { seed: seed + 1 }) });
+  new Sequential({
+    flatten: new Flatten(),
+    fc1: new Linear(8, 10, { seed }),
+    relu: new ReLU(),
+    fc2: new Linear(10, 3, { seed: seed + 1 }),
+  });
 const studentModel = (seed = 5) =>
-  new Sequential({ flatten: new Flatten(), fc1: new Linear(8, 6, { seed }), relu: new ReLU(), fc2: new Linear(6, 3, { seed: seed + 1 }) });
+  new Sequential({
+    flatten: new Flatten(),
+    fc1: new Linear(8, 6, { seed }),
+    relu: new ReLU(),
+    fc2: new Linear(6, 3, { seed: seed + 1 }),
+  });
 
 const snapshot = (parameters: Parameter[]) => parameters.map((p) => p.value.data.slice());
 
@@ -40,12 +50,14 @@ describe("distill", () => {
     };
     const first = run();
     const second = run();
-    teacher.parameters().forEach((p, i) => expect(p.value.data, `teacher ${p.name}`).toEqual(before[i]));
+    for (const [i, p] of teacher.parameters().entries()) expect(p.value.data, `teacher ${p.name}`).toEqual(before[i]);
     const losses = first.result.epochs.map((e) => e.components.soft);
     expect(losses[5]!).toBeLessThan(losses[0]! * 0.7);
     expect(first.phases.filter((p) => p === "batch").length).toBe(6 * 4);
     expect(first.phases.filter((p) => p === "epoch").length).toBe(6);
-    first.student.parameters().forEach((p, i) => expect(p.value.data).toEqual(second.student.parameters()[i]!.value.data));
+    for (const [i, p] of first.student.parameters().entries()) {
+      expect(p.value.data).toEqual(second.student.parameters()[i]!.value.data);
+    }
   });
 
   it("the summed soft + hidden(projection) objective has finite-difference gradients for student and W_h", () => {
@@ -94,9 +106,10 @@ describe("distill", () => {
         const minus = objective();
         parameter.value.data[index] = saved;
         const numeric = (plus - minus) / (2 * h);
-        expect(Math.abs(parameter.grad[index]! - numeric), `${parameter.name}[${index}]: ${parameter.grad[index]} vs ${numeric}`).toBeLessThan(
-          2e-3,
-        );
+        expect(
+          Math.abs(parameter.grad[index]! - numeric),
+          `${parameter.name}[${index}]: ${parameter.grad[index]} vs ${numeric}`,
+        ).toBeLessThan(2e-3);
       }
     }
   });
@@ -110,20 +123,27 @@ describe("distill", () => {
     expect(() => distill(student, teacher, data, { optimizer, temperature: 0 })).toThrowError(
       /distill: options.temperature must be a finite number > 0, got 0/,
     );
-    expect(() => distill(student, teacher, data, { optimizer, weights: { soft: -1 } })).toThrowError(/options.weights.soft/);
-    expect(() => distill(student, teacher, data, { optimizer, hiddenPairs: [{ student: "relu", teacher: "relu" }] })).toThrowError(
-      /pass options.optimizer as a factory/,
-    );
-    expect(() => distill(student, teacher, data, { optimizer, hiddenPairs: [{ student: "nope", teacher: "relu" }] })).toThrowError(
-      /no child named "nope"; children: flatten, fc1, relu, fc2/,
+    expect(() => distill(student, teacher, data, { optimizer, weights: { soft: -1 } })).toThrowError(
+      /options.weights.soft/,
     );
     expect(() =>
-      distill(student, teacher, data, { optimizer, hiddenPairs: [{ student: "relu", teacher: "relu", loss: "cosine" }] }),
+      distill(student, teacher, data, { optimizer, hiddenPairs: [{ student: "relu", teacher: "relu" }] }),
+    ).toThrowError(/pass options.optimizer as a factory/);
+    expect(() =>
+      distill(student, teacher, data, { optimizer, hiddenPairs: [{ student: "nope", teacher: "relu" }] }),
+    ).toThrowError(/no child named "nope"; children: flatten, fc1, relu, fc2/);
+    expect(() =>
+      distill(student, teacher, data, {
+        optimizer,
+        hiddenPairs: [{ student: "relu", teacher: "relu", loss: "cosine" }],
+      }),
     ).toThrowError(/cosine pair 0 \(relu → relu\) needs equal widths, got 6 and 10/);
     const wide = new Sequential({ flatten: new Flatten(), fc: new Linear(8, 4) });
-    expect(() => distill(wide, teacher, data, { optimizer: new SGD(wide) })).toThrowError(/student has 4 outputs but teacher has 3/);
-    expect(() => distill(student, teacher, data, { optimizer, attentionPairs: [{ student: "a", teacher: "b" }] })).toThrowError(
-      /no attention scores/,
+    expect(() => distill(wide, teacher, data, { optimizer: new SGD(wide) })).toThrowError(
+      /student has 4 outputs but teacher has 3/,
     );
+    expect(() =>
+      distill(student, teacher, data, { optimizer, attentionPairs: [{ student: "a", teacher: "b" }] }),
+    ).toThrowError(/no attention scores/);
   });
 });

@@ -4,7 +4,7 @@ import { attentionLoss } from "./attention-loss";
 import { cosineEmbeddingLoss } from "./cosine-embedding-loss";
 import { hiddenStateLoss } from "./hidden-state-loss";
 import { crossEntropyUnchecked, kdLossUnchecked } from "./kd-loss";
-import { type ModelAdapter, sequentialAdapter, type TapGradients } from "./model-adapter";
+import { autoAdapter, type ModelAdapter, type TapGradients } from "./model-adapter";
 import { assertTemperature } from "./validate";
 
 /** Weights of the summed objective; DistilBERT used soft 5.0, hard (MLM) 2.0, cosine 1.0. */
@@ -52,7 +52,7 @@ export interface DistillOptions {
   weights?: DistillLossWeights;
   hiddenPairs?: readonly HiddenPair[];
   attentionPairs?: readonly { student: string; teacher: string }[];
-  /** How to run the models; defaults to `sequentialAdapter`. */
+  /** How to run the models; the default picks `sequentialAdapter` or `transformerAdapter` per model. */
   adapter?: ModelAdapter;
   /** Evaluated (student accuracy) after every epoch when given. */
   validation?: Dataset;
@@ -89,7 +89,8 @@ function lastWidth(tensor: Tensor): number {
  * in eval mode (its parameters are never written), the student in train mode, and descends
  * the weighted sum of the chosen losses (Hinton soft targets, hard labels, TinyBERT hidden
  * and attention MSE, DistilBERT cosine). Seeded: the same seed gives the same batches and
- * the same projection initialization.
+ * the same projection initialization; the batches are those of `@mc/nn`'s `train` with the
+ * same seed, so KD and from-scratch runs compare on identical data order.
  */
 export function distill(student: Module, teacher: Module, data: Dataset, options: DistillOptions): DistillResult {
   const caller = "distill";
@@ -97,7 +98,10 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     throw new InvalidArgumentError({ message: `${caller}: options are required`, argument: "options" });
   }
   if (student === teacher) {
-    throw new InvalidArgumentError({ message: `${caller}: student and teacher are the same model`, argument: "student" });
+    throw new InvalidArgumentError({
+      message: `${caller}: student and teacher are the same model`,
+      argument: "student",
+    });
   }
   const {
     epochs = defaults.epochs,
@@ -106,7 +110,7 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     temperature = defaults.temperature,
     hiddenPairs = [],
     attentionPairs = [],
-    adapter = sequentialAdapter,
+    adapter = autoAdapter,
     validation,
     onProgress,
   } = options;
@@ -134,8 +138,10 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
   };
 
   // One probe sample reveals the tap widths, so projections exist before the optimizer is built.
+  // The shuffle stream is createRng(seed) exactly as in @mc/nn's train, so a distilled and a
+  // from-scratch run with the same seed see the same batches; projections use a second stream.
   const rng = createRng(seed);
-  const projectionRng = rng.fork();
+  const projectionRng = createRng(seed + 1_000_003);
   const projections = new Map<number, Parameter>();
   teacher.eval();
   student.eval();
@@ -160,7 +166,10 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     }
     const bound = 1 / Math.sqrt(studentWidth);
     const values = projectionRng.fillUniform(new Float32Array(studentWidth * teacherWidth), -bound, bound);
-    projections.set(index, new Parameter(`projection.${index}`, { data: values, shape: [studentWidth, teacherWidth] }, "linear.weight"));
+    projections.set(
+      index,
+      new Parameter(`projection.${index}`, { data: values, shape: [studentWidth, teacherWidth] }, "linear.weight"),
+    );
   });
 
   const optimizer =
@@ -168,7 +177,10 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
       ? options.optimizer([...student.parameters(), ...projections.values()])
       : options.optimizer;
   if (!optimizer || typeof optimizer.step !== "function") {
-    throw new InvalidArgumentError({ message: `${caller}: options.optimizer is required`, argument: "options.optimizer" });
+    throw new InvalidArgumentError({
+      message: `${caller}: options.optimizer is required`,
+      argument: "options.optimizer",
+    });
   }
   if (projections.size > 0 && typeof options.optimizer !== "function") {
     throw new InvalidArgumentError({
@@ -266,7 +278,11 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
       for (let r = 0; r < count; r++) {
         let best = 0;
         for (let c = 1; c < classes; c++) {
-          if ((studentTaps.logits.data[r * classes + c] as number) > (studentTaps.logits.data[r * classes + best] as number)) best = c;
+          if (
+            (studentTaps.logits.data[r * classes + c] as number) >
+            (studentTaps.logits.data[r * classes + best] as number)
+          )
+            best = c;
         }
         if (best === labels[r]) correct++;
       }

@@ -1,5 +1,14 @@
 export { attentionLoss } from "./attention-loss";
 export { cosineEmbeddingLoss } from "./cosine-embedding-loss";
+export {
+  type DistillEpochSummary,
+  type DistillLossWeights,
+  type DistillOptions,
+  type DistillProgress,
+  type DistillResult,
+  distill,
+  type HiddenPair,
+} from "./distill";
 export { type HiddenStateLossOptions, type HiddenStateLossResult, hiddenStateLoss } from "./hidden-state-loss";
 export {
   type DistillationLossInput,
@@ -10,14 +19,12 @@ export {
   type Labels,
   type LossWithGradient,
 } from "./kd-loss";
-export { type LayerMappingStrategy, mapLayers } from "./map-layers";
+export { type LayerMappingStrategy, mapLayers, type TransformerLayerPairs, transformerLayerPairs } from "./map-layers";
 export {
-  type DistillEpochSummary,
-  type DistillLossWeights,
-  type DistillOptions,
-  type DistillProgress,
-  type DistillResult,
-  distill,
-  type HiddenPair,
-} from "./distill";
-export { type ForwardTaps, type ModelAdapter, sequentialAdapter, type TapGradients } from "./model-adapter";
+  autoAdapter,
+  type ForwardTaps,
+  type ModelAdapter,
+  sequentialAdapter,
+  type TapGradients,
+  transformerAdapter,
+} from "./model-adapter";

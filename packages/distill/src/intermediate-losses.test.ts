@@ -36,8 +36,14 @@ describe("hiddenStateLoss", () => {
         expected += (y - teacher[r * 5 + j]!) ** 2 / 40;
       }
     expect(result.loss).toBeCloseTo(expected, 12);
-    const numericStudent = numericGradient((x) => hiddenStateLoss(s(x), tt, { projection: p(projection) }).loss, student);
-    const numericProjection = numericGradient((x) => hiddenStateLoss(s(student), tt, { projection: p(x) }).loss, projection);
+    const numericStudent = numericGradient(
+      (x) => hiddenStateLoss(s(x), tt, { projection: p(projection) }).loss,
+      student,
+    );
+    const numericProjection = numericGradient(
+      (x) => hiddenStateLoss(s(student), tt, { projection: p(x) }).loss,
+      projection,
+    );
     const worstStudent = worstDifference(result.gradient.data, numericStudent);
     const worstProjection = worstDifference(result.projectionGradient!.data, numericProjection);
     expect(worstStudent.error, `student index ${worstStudent.index}`).toBeLessThan(1e-5);
@@ -50,9 +56,15 @@ describe("hiddenStateLoss", () => {
     expect(() => hiddenStateLoss(a, { data: randomNormal(8, 1), shape: [2, 4] })).toThrowError(
       /hiddenStateLoss: studentHidden \[3, 4\] and teacherHidden \[2, 4\] differ before the last/,
     );
-    expect(() => hiddenStateLoss(a, { data: randomNormal(18, 1), shape: [3, 6] })).toThrowError(/pass options.projection \[4, 6\]/);
+    expect(() => hiddenStateLoss(a, { data: randomNormal(18, 1), shape: [3, 6] })).toThrowError(
+      /pass options.projection \[4, 6\]/,
+    );
     expect(() =>
-      hiddenStateLoss(a, { data: randomNormal(18, 1), shape: [3, 6] }, { projection: { data: randomNormal(24, 1), shape: [6, 4] } }),
+      hiddenStateLoss(
+        a,
+        { data: randomNormal(18, 1), shape: [3, 6] },
+        { projection: { data: randomNormal(24, 1), shape: [6, 4] } },
+      ),
     ).toThrowError(ShapeMismatchError);
   });
 });
@@ -71,13 +83,19 @@ describe("cosineEmbeddingLoss", () => {
     const student = randomNormal(24, 7);
     const teacher = randomNormal(24, 8);
     const result = cosineEmbeddingLoss({ data: student, shape }, { data: teacher, shape });
-    const numeric = numericGradient((x) => cosineEmbeddingLoss({ data: x, shape }, { data: teacher, shape }).loss, student);
+    const numeric = numericGradient(
+      (x) => cosineEmbeddingLoss({ data: x, shape }, { data: teacher, shape }).loss,
+      student,
+    );
     const worst = worstDifference(result.gradient.data, numeric);
     expect(worst.error, `index ${worst.index}: ${worst.actual} vs ${worst.expected}`).toBeLessThan(1e-5);
   });
 
   it("an all-zero row gives loss 1 and a finite gradient, not NaN", () => {
-    const result = cosineEmbeddingLoss({ data: new Float64Array(3), shape: [1, 3] }, { data: Float64Array.of(1, 2, 3), shape: [1, 3] });
+    const result = cosineEmbeddingLoss(
+      { data: new Float64Array(3), shape: [1, 3] },
+      { data: Float64Array.of(1, 2, 3), shape: [1, 3] },
+    );
     expect(result.loss).toBe(1);
     expect(result.gradient.data.every(Number.isFinite)).toBe(true);
   });
@@ -112,16 +130,19 @@ describe("attentionLoss", () => {
   });
 
   it("rejects non-4-D scores, head-count mismatch and -Infinity (masked) scores", () => {
-    expect(() => attentionLoss({ data: new Float32Array(16), shape: [4, 4] }, { data: new Float32Array(16), shape: [4, 4] })).toThrowError(
-      /attentionLoss: studentScores must have at least 4 dimensions/,
-    );
     expect(() =>
-      attentionLoss({ data: new Float32Array(32), shape: [1, 2, 4, 4] }, { data: new Float32Array(64), shape: [1, 4, 4, 4] }),
+      attentionLoss({ data: new Float32Array(16), shape: [4, 4] }, { data: new Float32Array(16), shape: [4, 4] }),
+    ).toThrowError(/attentionLoss: studentScores must have at least 4 dimensions/);
+    expect(() =>
+      attentionLoss(
+        { data: new Float32Array(32), shape: [1, 2, 4, 4] },
+        { data: new Float32Array(64), shape: [1, 4, 4, 4] },
+      ),
     ).toThrowError(/studentScores has shape \[1, 2, 4, 4\] but teacherScores has shape \[1, 4, 4, 4\]/);
     const masked = new Float32Array(16);
     masked[3] = Number.NEGATIVE_INFINITY;
-    expect(() => attentionLoss({ data: masked, shape: [1, 1, 4, 4] }, { data: new Float32Array(16), shape: [1, 1, 4, 4] })).toThrowError(
-      /non-finite value -Infinity at index 3/,
-    );
+    expect(() =>
+      attentionLoss({ data: masked, shape: [1, 1, 4, 4] }, { data: new Float32Array(16), shape: [1, 1, 4, 4] }),
+    ).toThrowError(/non-finite value -Infinity at index 3/);
   });
 });

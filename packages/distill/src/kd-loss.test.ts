@@ -8,7 +8,13 @@ const classes = 5;
 const t = (data: Float64Array | Float32Array, shape = [batch, classes]) => ({ data, shape });
 
 /** T²·mean_b Σ_c p_T log(p_T/p_S) with plain softmax: the textbook formula, fine at moderate logits. */
-function naiveKd(student: ArrayLike<number>, teacher: ArrayLike<number>, rows: number, width: number, temperature: number) {
+function naiveKd(
+  student: ArrayLike<number>,
+  teacher: ArrayLike<number>,
+  rows: number,
+  width: number,
+  temperature: number,
+) {
   let sum = 0;
   for (let b = 0; b < rows; b++) {
     const softmax = (z: ArrayLike<number>) => {
@@ -33,9 +39,10 @@ describe("kdLoss", () => {
       expect(Math.abs(result.loss - expected) / expected).toBeLessThan(1e-10);
       const numeric = numericGradient((x) => kdLoss(t(x), t(teacher), { temperature }).loss, student);
       const worst = worstDifference(result.gradient.data, numeric);
-      expect(worst.error, `index ${worst.index}: analytic ${worst.actual} vs numeric ${worst.expected}, shape [3, 5]`).toBeLessThan(
-        1e-5,
-      );
+      expect(
+        worst.error,
+        `index ${worst.index}: analytic ${worst.actual} vs numeric ${worst.expected}, shape [3, 5]`,
+      ).toBeLessThan(1e-5);
     });
   }
 
@@ -88,14 +95,18 @@ describe("kdLoss", () => {
   it("rejects T ≤ 0, non-finite T, shape mismatch, vectors and non-finite logits", () => {
     const a = t(randomNormal(15, 1));
     for (const temperature of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => kdLoss(a, a, { temperature })).toThrowError(/kdLoss: options.temperature must be a finite number > 0/);
+      expect(() => kdLoss(a, a, { temperature })).toThrowError(
+        /kdLoss: options.temperature must be a finite number > 0/,
+      );
     }
     expect(() => kdLoss(a, t(randomNormal(12, 1), [3, 4]), { temperature: 2 })).toThrowError(ShapeMismatchError);
     expect(() => kdLoss(a, t(randomNormal(12, 1), [3, 4]))).toThrowError(
       /kdLoss: studentLogits has shape \[3, 5\] but teacherLogits has shape \[3, 4\]/,
     );
     expect(() => kdLoss(t(randomNormal(5, 1), [5]), t(randomNormal(5, 1), [5]))).toThrowError(/at least 2 dimensions/);
-    expect(() => kdLoss(t(Float64Array.of(1, Number.NaN), [1, 2]), t(Float64Array.of(1, 2), [1, 2]))).toThrowError(/non-finite/);
+    expect(() => kdLoss(t(Float64Array.of(1, Number.NaN), [1, 2]), t(Float64Array.of(1, 2), [1, 2]))).toThrowError(
+      /non-finite/,
+    );
   });
 });
 
@@ -106,7 +117,13 @@ describe("distillationLoss", () => {
 
   it("is alpha·soft + (1 − alpha)·hard with the exact mixed gradient", () => {
     for (const alpha of [0, 0.3, 0.9, 1]) {
-      const result = distillationLoss({ studentLogits: t(student), teacherLogits: t(teacher), labels, alpha, temperature: 4 });
+      const result = distillationLoss({
+        studentLogits: t(student),
+        teacherLogits: t(teacher),
+        labels,
+        alpha,
+        temperature: 4,
+      });
       const soft = kdLoss(t(student), t(teacher), { temperature: 4 }).loss;
       let hard = 0;
       for (let b = 0; b < batch; b++) {
@@ -122,7 +139,9 @@ describe("distillationLoss", () => {
         student,
       );
       const worst = worstDifference(result.gradient.data, numeric);
-      expect(worst.error, `alpha ${alpha} index ${worst.index}: ${worst.actual} vs ${worst.expected}`).toBeLessThan(1e-5);
+      expect(worst.error, `alpha ${alpha} index ${worst.index}: ${worst.actual} vs ${worst.expected}`).toBeLessThan(
+        1e-5,
+      );
     }
   });
 
@@ -133,8 +152,12 @@ describe("distillationLoss", () => {
     );
     expect(() => distillationLoss({ ...base, labels: [0, -1, 1] })).toThrowError(/labels\[1\] = -1/);
     expect(() => distillationLoss({ ...base, labels: [0, 1.5, 1] })).toThrowError(InvalidArgumentError);
-    expect(() => distillationLoss({ ...base, labels: [0, 1] })).toThrowError(/labels has 2 entries but the logits have a batch of 3/);
+    expect(() => distillationLoss({ ...base, labels: [0, 1] })).toThrowError(
+      /labels has 2 entries but the logits have a batch of 3/,
+    );
     expect(() => distillationLoss({ ...base, labels, alpha: 1.5 })).toThrowError(/alpha/);
-    expect(() => distillationLoss({ ...base, labels, temperature: 0 })).toThrowError(/temperature must be a finite number > 0/);
+    expect(() => distillationLoss({ ...base, labels, temperature: 0 })).toThrowError(
+      /temperature must be a finite number > 0/,
+    );
   });
 });

@@ -22,7 +22,11 @@ const kdDefaults = { temperature: 1 } as const;
  *   ∂loss/∂s = (T / batch)·(p_S − p_T).
  * Computed in float64 from log-softmax, so extreme logits give finite values.
  */
-export function kdLoss(studentLogits: FloatTensor, teacherLogits: FloatTensor, options: KdLossOptions = {}): LossWithGradient {
+export function kdLoss(
+  studentLogits: FloatTensor,
+  teacherLogits: FloatTensor,
+  options: KdLossOptions = {},
+): LossWithGradient {
   const caller = "kdLoss";
   const student = assertLogits(studentLogits, caller, "studentLogits");
   const teacher = assertLogits(teacherLogits, caller, "teacherLogits");
@@ -61,7 +65,10 @@ export type Labels = Uint8Array | Uint16Array | Int32Array | Uint32Array | reado
 
 export function assertLabels(labels: unknown, batch: number, classes: number, caller: string): ArrayLike<number> {
   if (labels === null || typeof labels !== "object" || typeof (labels as ArrayLike<number>).length !== "number") {
-    throw new InvalidArgumentError({ message: `${caller}: labels must be an array of class indices`, argument: "labels" });
+    throw new InvalidArgumentError({
+      message: `${caller}: labels must be an array of class indices`,
+      argument: "labels",
+    });
   }
   const values = labels as ArrayLike<number>;
   if (values.length !== batch) {
@@ -85,7 +92,12 @@ export function assertLabels(labels: unknown, batch: number, classes: number, ca
 }
 
 /** Mean cross-entropy of logits against integer labels, with its gradient (softmax − one-hot)/batch. */
-export function crossEntropyUnchecked(logits: ArrayLike<number>, labels: ArrayLike<number>, batch: number, classes: number): LossWithGradient {
+export function crossEntropyUnchecked(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  batch: number,
+  classes: number,
+): LossWithGradient {
   const logProbabilities = logSoftmaxRows(logits, batch, classes, 1);
   const gradient = new Float32Array(batch * classes);
   let sum = 0;
@@ -93,7 +105,8 @@ export function crossEntropyUnchecked(logits: ArrayLike<number>, labels: ArrayLi
     const label = labels[b] as number;
     sum -= logProbabilities[b * classes + label] as number;
     for (let c = 0; c < classes; c++) {
-      gradient[b * classes + c] = (Math.exp(logProbabilities[b * classes + c] as number) - (c === label ? 1 : 0)) / batch;
+      gradient[b * classes + c] =
+        (Math.exp(logProbabilities[b * classes + c] as number) - (c === label ? 1 : 0)) / batch;
     }
   }
   return { loss: sum / batch, gradient: { data: gradient, shape: [batch, classes] } };
@@ -126,8 +139,13 @@ export function distillationLoss(input: DistillationLossInput): DistillationLoss
   if (input === null || typeof input !== "object") {
     throw new InvalidArgumentError({ message: `${caller}: input must be an object`, argument: "input" });
   }
-  const { studentLogits, teacherLogits, labels, alpha = distillationDefaults.alpha, temperature = distillationDefaults.temperature } =
-    input;
+  const {
+    studentLogits,
+    teacherLogits,
+    labels,
+    alpha = distillationDefaults.alpha,
+    temperature = distillationDefaults.temperature,
+  } = input;
   const student = assertLogits(studentLogits, caller, "studentLogits");
   const teacher = assertLogits(teacherLogits, caller, "teacherLogits");
   assertSameShapes(student, teacher, caller, ["studentLogits", "teacherLogits"]);

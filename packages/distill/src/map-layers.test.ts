@@ -24,7 +24,8 @@ describe("mapLayers", () => {
           for (let m = 0; m < student; m++) {
             expect(mapping[m]!).toBeGreaterThanOrEqual(0);
             expect(mapping[m]!).toBeLessThan(teacher);
-            if (m > 0) expect(mapping[m]!, `${strategy} ${teacher}→${student} at ${m}`).toBeGreaterThan(mapping[m - 1]!);
+            if (m > 0)
+              expect(mapping[m]!, `${strategy} ${teacher}→${student} at ${m}`).toBeGreaterThan(mapping[m - 1]!);
           }
         }
       }

@@ -11,7 +11,11 @@ export type LayerMappingStrategy = "uniform" | "top" | "bottom";
  * - `bottom`: the first M teacher layers (m), DistilBERT-style initialization order.
  * TinyBERT found `uniform` best; `top`/`bottom` are its ablations.
  */
-export function mapLayers(teacherDepth: number, studentDepth: number, strategy: LayerMappingStrategy = "uniform"): number[] {
+export function mapLayers(
+  teacherDepth: number,
+  studentDepth: number,
+  strategy: LayerMappingStrategy = "uniform",
+): number[] {
   const caller = "mapLayers";
   assertInteger(teacherDepth, caller, "teacherDepth", { min: 1 });
   assertInteger(studentDepth, caller, "studentDepth", { min: 1 });
@@ -30,4 +34,38 @@ export function mapLayers(teacherDepth: number, studentDepth: number, strategy: 
     else mapping.push(m);
   }
   return mapping;
+}
+
+export interface TransformerLayerPairs {
+  hiddenPairs: { student: string; teacher: string; loss: "mse" }[];
+  attentionPairs: { student: string; teacher: string }[];
+}
+
+/**
+ * TinyBERT's layer-to-layer objective for `transformerAdapter` taps: the embedding outputs
+ * (`hiddenStates.0`, unless `embeddings` is false), then for each student block m the mapped
+ * teacher block g(m): block outputs `hiddenStates.<m + 1>` ↔ `hiddenStates.<g + 1>` and
+ * scores `attentionScores.<m>` ↔ `attentionScores.<g>`.
+ */
+export function transformerLayerPairs(
+  teacherDepth: number,
+  studentDepth: number,
+  strategy: LayerMappingStrategy = "uniform",
+  options: { embeddings?: boolean } = {},
+): TransformerLayerPairs {
+  const { embeddings = true } = options;
+  const mapping = mapLayers(teacherDepth, studentDepth, strategy);
+  const hiddenPairs: TransformerLayerPairs["hiddenPairs"] = embeddings
+    ? [{ student: "hiddenStates.0", teacher: "hiddenStates.0", loss: "mse" }]
+    : [];
+  const attentionPairs: TransformerLayerPairs["attentionPairs"] = [];
+  mapping.forEach((teacherLayer, studentLayer) => {
+    hiddenPairs.push({
+      student: `hiddenStates.${studentLayer + 1}`,
+      teacher: `hiddenStates.${teacherLayer + 1}`,
+      loss: "mse",
+    });
+    attentionPairs.push({ student: `attentionScores.${studentLayer}`, teacher: `attentionScores.${teacherLayer}` });
+  });
+  return { hiddenPairs, attentionPairs };
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Tensor } from "@mc/core";
-import { type Module, Sequential } from "@mc/nn";
+import { type Module, RowTransformer, Sequential } from "@mc/nn";
 
 /** What one forward pass exposes to the distillation losses. */
 export interface ForwardTaps {
@@ -22,7 +22,11 @@ export interface TapGradients {
  * architectures plug in their own.
  */
 export interface ModelAdapter {
-  forward(model: Module, input: Tensor, request: { hidden: readonly string[]; attentionScores: readonly string[] }): ForwardTaps;
+  forward(
+    model: Module,
+    input: Tensor,
+    request: { hidden: readonly string[]; attentionScores: readonly string[] },
+  ): ForwardTaps;
   backward(model: Module, gradLogits: Tensor, gradients: TapGradients): void;
 }
 
@@ -69,3 +73,89 @@ export const sequentialAdapter: ModelAdapter = {
     model.backward(gradLogits, extra);
   },
 };
+
+/** A model with the row transformer's introspection API (`@mc/nn` RowTransformer and look-alikes). */
+interface IntermediatesModel {
+  forwardWithIntermediates(input: Tensor): { logits: Tensor; hiddenStates: Tensor[]; attentionScores: Tensor[] };
+  backwardWithIntermediates(
+    gradLogits: Tensor,
+    extra: { hiddenStates?: (Tensor | undefined)[]; attentionScores?: (Tensor | undefined)[] },
+  ): Tensor;
+}
+
+function isIntermediatesModel(model: unknown): model is IntermediatesModel {
+  const candidate = model as Partial<IntermediatesModel>;
+  return (
+    typeof candidate.forwardWithIntermediates === "function" &&
+    typeof candidate.backwardWithIntermediates === "function"
+  );
+}
+
+function tapIndex(name: string, prefix: string, count: number, argument: string): number {
+  const match = new RegExp(`^${prefix}\\.(\\d+)$`).exec(name);
+  const index = match ? Number(match[1]) : -1;
+  if (index < 0 || index >= count) {
+    throw new InvalidArgumentError({
+      message: `distill: "${name}" is not a tap of this model; use ${prefix}.0 … ${prefix}.${count - 1}`,
+      argument,
+      value: name,
+    });
+  }
+  return index;
+}
+
+/**
+ * Taps of a transformer with `forwardWithIntermediates`/`backwardWithIntermediates` (the
+ * `@mc/nn` RowTransformer): `hiddenStates.0` is the embedding output, `hiddenStates.<i + 1>`
+ * the output of block i, `attentionScores.<i>` block i's pre-softmax scores.
+ */
+export const transformerAdapter: ModelAdapter = {
+  forward(model, input, request) {
+    if (!isIntermediatesModel(model)) {
+      throw new InvalidArgumentError({
+        message: `distill: ${model.constructor.name} has no forwardWithIntermediates/backwardWithIntermediates`,
+        argument: "options.adapter",
+      });
+    }
+    const result = model.forwardWithIntermediates(input);
+    const hidden = new Map<string, Tensor>();
+    const attentionScores = new Map<string, Tensor>();
+    for (const name of request.hidden) {
+      hidden.set(
+        name,
+        result.hiddenStates[
+          tapIndex(name, "hiddenStates", result.hiddenStates.length, "options.hiddenPairs")
+        ] as Tensor,
+      );
+    }
+    for (const name of request.attentionScores) {
+      const index = tapIndex(name, "attentionScores", result.attentionScores.length, "options.attentionPairs");
+      attentionScores.set(name, result.attentionScores[index] as Tensor);
+    }
+    return { logits: result.logits, hidden, attentionScores };
+  },
+  backward(model, gradLogits, gradients) {
+    const target = model as unknown as IntermediatesModel;
+    const hiddenStates: (Tensor | undefined)[] = [];
+    const attentionScores: (Tensor | undefined)[] = [];
+    for (const [name, gradient] of gradients.hidden) hiddenStates[Number(name.split(".")[1])] = gradient;
+    for (const [name, gradient] of gradients.attentionScores) attentionScores[Number(name.split(".")[1])] = gradient;
+    target.backwardWithIntermediates(gradLogits, { hiddenStates, attentionScores });
+  },
+};
+
+/** Picks per model: Sequential → `sequentialAdapter`, transformer-like → `transformerAdapter`. */
+export const autoAdapter: ModelAdapter = {
+  forward(model, input, request) {
+    return pick(model).forward(model, input, request);
+  },
+  backward(model, gradLogits, gradients) {
+    pick(model).backward(model, gradLogits, gradients);
+  },
+};
+
+function pick(model: Module): ModelAdapter {
+  if (model instanceof RowTransformer || (!(model instanceof Sequential) && isIntermediatesModel(model)))
+    return transformerAdapter;
+  return sequentialAdapter;
+}

@@ -23,7 +23,10 @@ export function randomNormal(count: number, seed: number, scale = 1): Float64Arr
 }
 
 /** Largest |a − b| / max(1e-3·scale, |b|)-style comparison, returning the worst index for messages. */
-export function worstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): { index: number; actual: number; expected: number; error: number } {
+export function worstDifference(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+): { index: number; actual: number; expected: number; error: number } {
   let worst = { index: -1, actual: 0, expected: 0, error: 0 };
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));

@@ -1,4 +1,5 @@
 import { FormatError, InvalidArgumentError } from "@mc/core";
+import { buildHuffmanCode } from "@mc/cluster";
 
 /**
  * Canonical, length-limited Huffman coding of integer symbols, as the `.mcz` format stores
@@ -9,6 +10,7 @@ import { FormatError, InvalidArgumentError } from "@mc/core";
  * Table: u32 LE alphabet size A, then A bytes, the code length of each symbol (0 = unused).
  * Stream: codes packed most-significant bit first; the last byte is padded with zero bits.
  * Codes are canonical (DEFLATE's rule): shorter codes first, equal lengths in symbol order.
+ * Code lengths come from @mc/cluster's `buildHuffmanCode`, limited to 16 bits.
  */
 
 /** Longest code; enough for any alphabet of up to 2^16 symbols. */
@@ -16,83 +18,8 @@ export const maxHuffmanCodeLength = 16;
 /** Largest alphabet a table may declare. */
 export const maxHuffmanAlphabet = 1 << 16;
 
-/** Code lengths from symbol frequencies: Huffman's algorithm, then limited to `maxLength`. */
-export function huffmanCodeLengths(frequencies: ArrayLike<number>, maxLength = maxHuffmanCodeLength): Uint8Array {
-  const n = frequencies.length;
-  const lengths = new Uint8Array(n);
-  const used: number[] = [];
-  for (let s = 0; s < n; s++) if ((frequencies[s] as number) > 0) used.push(s);
-  if (used.length === 0) return lengths;
-  if (used.length === 1) {
-    lengths[used[0] as number] = 1;
-    return lengths;
-  }
-  if (used.length > 2 ** maxLength) {
-    throw new InvalidArgumentError({
-      message: `huffmanCodeLengths: ${used.length} symbols cannot be coded in ${maxLength} bits`,
-      argument: "maxLength",
-      value: maxLength,
-    });
-  }
-  // Leaves sorted by (frequency, symbol); the two-queue method then builds the tree in O(n).
-  used.sort((a, b) => (frequencies[a] as number) - (frequencies[b] as number) || a - b);
-  const count = used.length;
-  const weight = new Float64Array(2 * count - 1);
-  const parent = new Int32Array(2 * count - 1);
-  for (let i = 0; i < count; i++) weight[i] = frequencies[used[i] as number] as number;
-  let leaf = 0;
-  let inner = count;
-  let next = count;
-  const takeSmallest = (): number => {
-    if (leaf < count && (inner >= next || (weight[leaf] as number) <= (weight[inner] as number))) return leaf++;
-    return inner++;
-  };
-  while (next < 2 * count - 1) {
-    const a = takeSmallest();
-    const b = takeSmallest();
-    weight[next] = (weight[a] as number) + (weight[b] as number);
-    parent[a] = next;
-    parent[b] = next;
-    next++;
-  }
-  const depth = new Int32Array(2 * count - 1);
-  for (let node = 2 * count - 3; node >= 0; node--) depth[node] = (depth[parent[node] as number] as number) + 1;
-
-  // Count codes per length, then push overlong codes up (JPEG Annex K.3), keeping Kraft's sum at 1.
-  let longest = 0;
-  for (let i = 0; i < count; i++) longest = Math.max(longest, depth[i] as number);
-  const perLength = new Int32Array(Math.max(longest, maxLength) + 1);
-  for (let i = 0; i < count; i++) perLength[depth[i] as number]++;
-  for (let i = longest; i > maxLength; i--) {
-    while ((perLength[i] as number) > 0) {
-      let j = i - 2;
-      while (perLength[j] === 0) j--;
-      perLength[i] -= 2;
-      perLength[i - 1]++;
-      perLength[j + 1] += 2;
-      perLength[j]--;
-    }
-  }
-  // Most frequent symbols get the shortest codes.
-  const byFrequency = [...used].sort((a, b) => (frequencies[b] as number) - (frequencies[a] as number) || a - b);
-  let position = 0;
-  for (let length = 1; length <= maxLength; length++) {
-    for (let k = 0; k < (perLength[length] as number); k++) lengths[byFrequency[position++] as number] = length;
-  }
-  return lengths;
-}
-
-interface CanonicalCode {
-  /** Code value per symbol (valid where length > 0). */
-  codes: Uint32Array;
-  /** Per length: number of codes, first code value, index of its first symbol in `sorted`. */
-  countPerLength: Int32Array;
-  firstCode: Int32Array;
-  firstIndex: Int32Array;
-  sorted: Uint32Array;
-}
-
-function canonicalCode(lengths: Uint8Array, caller: string): CanonicalCode {
+/** Canonical code value per symbol (DEFLATE's assignment); checks lengths and Kraft's inequality. */
+function canonicalCode(lengths: Uint8Array, caller: string): { codes: Uint32Array } {
   const countPerLength = new Int32Array(maxHuffmanCodeLength + 1);
   let kraft = 0;
   for (let s = 0; s < lengths.length; s++) {
@@ -106,31 +33,22 @@ function canonicalCode(lengths: Uint8Array, caller: string): CanonicalCode {
     }
   }
   if (kraft > 2 ** maxHuffmanCodeLength) {
-    throw new FormatError({ message: `${caller}: code lengths are oversubscribed (Kraft sum ${kraft / 2 ** maxHuffmanCodeLength} > 1)` });
+    throw new FormatError({
+      message: `${caller}: code lengths are oversubscribed (Kraft sum ${kraft / 2 ** maxHuffmanCodeLength} > 1)`,
+    });
   }
-  const firstCode = new Int32Array(maxHuffmanCodeLength + 2);
-  const firstIndex = new Int32Array(maxHuffmanCodeLength + 2);
+  const nextCode = new Uint32Array(maxHuffmanCodeLength + 1);
   let code = 0;
-  let index = 0;
   for (let l = 1; l <= maxHuffmanCodeLength; l++) {
-    firstCode[l] = code;
-    firstIndex[l] = index;
-    code = (code + (countPerLength[l] as number)) << 1;
-    index += countPerLength[l] as number;
+    code = (code + (countPerLength[l - 1] as number)) << 1;
+    nextCode[l] = code;
   }
-  const sorted = new Uint32Array(index);
   const codes = new Uint32Array(lengths.length);
-  const nextCode = firstCode.slice();
-  const nextIndex = firstIndex.slice();
-  for (let l = 1; l <= maxHuffmanCodeLength; l++) {
-    for (let s = 0; s < lengths.length; s++) {
-      if (lengths[s] === l) {
-        codes[s] = nextCode[l]++ as number;
-        sorted[nextIndex[l]++] = s;
-      }
-    }
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s] as number;
+    if (l > 0) codes[s] = nextCode[l]++ as number;
   }
-  return { codes, countPerLength, firstCode, firstIndex, sorted };
+  return { codes };
 }
 
 export interface HuffmanEncoded {
@@ -164,7 +82,8 @@ export function huffmanEncodeSymbols(symbols: ArrayLike<number>, alphabetSize: n
     }
     frequencies[s]++;
   }
-  const lengths = huffmanCodeLengths(frequencies);
+  // @mc/cluster builds the length-limited code; the table and stream layout are this format's own.
+  const lengths = buildHuffmanCode(frequencies, { maxCodeLength: maxHuffmanCodeLength }).codeLengths;
   const { codes } = canonicalCode(lengths, caller);
   let bitLength = 0;
   for (let s = 0; s < alphabetSize; s++) bitLength += (frequencies[s] as number) * (lengths[s] as number);
@@ -205,7 +124,8 @@ export function readHuffmanTable(table: Uint8Array, caller: string): Uint8Array 
 /**
  * Decodes exactly `count` symbols. Every symbol consumes at least one bit and the stream is
  * bounded, so corrupt input ends in a `FormatError`, never a loop; the stream must end exactly
- * after the last code with zero padding.
+ * after the last code with zero padding. Decoding looks each code up in a table indexed by
+ * the next `longest` bits (at most 2^16 entries).
  */
 export function huffmanDecodeSymbols(
   table: Uint8Array,
@@ -214,32 +134,45 @@ export function huffmanDecodeSymbols(
   caller = "huffmanDecodeSymbols",
 ): Uint16Array {
   const lengths = readHuffmanTable(table, caller);
-  const { countPerLength, firstCode, firstIndex, sorted } = canonicalCode(lengths, caller);
+  const { codes } = canonicalCode(lengths, caller);
   if (count > stream.length * 8) {
     throw new FormatError({ message: `${caller}: ${count} symbols cannot fit in ${stream.length} stream bytes` });
   }
   // Symbols are < 2^16, so 16-bit storage suffices and bounds the allocation at 16× the stream.
   const out = new Uint16Array(count);
+  if (count === 0) {
+    if (stream.length !== 0) throw new FormatError({ message: `${caller}: 0 symbols but the stream has ${stream.length} bytes` });
+    return out;
+  }
+  let longest = 0;
+  for (let s = 0; s < lengths.length; s++) longest = Math.max(longest, lengths[s] as number);
+  if (longest === 0) throw new FormatError({ message: `${caller}: the table codes no symbol but ${count} are expected` });
+  // lookup[next `longest` bits] = symbol << 5 | length; 0 marks a bit pattern that is no code.
+  const lookup = new Uint32Array(1 << longest);
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s] as number;
+    if (l === 0) continue;
+    const first = (codes[s] as number) << (longest - l);
+    lookup.fill((s << 5) | l, first, first + (1 << (longest - l)));
+  }
   const totalBits = stream.length * 8;
+  const last = stream.length - 1;
+  const drop = 24 - longest;
+  const mask = (1 << longest) - 1;
   let bit = 0;
   for (let i = 0; i < count; i++) {
-    let code = 0;
-    let l = 1;
-    for (; l <= maxHuffmanCodeLength; l++) {
-      if (bit >= totalBits) {
-        throw new FormatError({ message: `${caller}: stream ends inside symbol ${i} of ${count}` });
-      }
-      code = (code << 1) | (((stream[bit >>> 3] as number) >>> (7 - (bit & 7))) & 1);
-      bit++;
-      const offset = code - (firstCode[l] as number);
-      if (offset >= 0 && offset < (countPerLength[l] as number)) {
-        out[i] = sorted[(firstIndex[l] as number) + offset] as number;
-        break;
-      }
-    }
-    if (l > maxHuffmanCodeLength) {
-      throw new FormatError({ message: `${caller}: symbol ${i} has a bit pattern that is no code`, offset: bit >>> 3 });
-    }
+    const byte = bit >>> 3;
+    // 24 bits from the current byte on (zeros past the end), aligned so the next code is on top.
+    const window =
+      ((stream[byte] as number) << 16) |
+      ((byte + 1 <= last ? (stream[byte + 1] as number) : 0) << 8) |
+      (byte + 2 <= last ? (stream[byte + 2] as number) : 0);
+    const entry = lookup[((window << (bit & 7)) >>> drop) & mask] as number;
+    const length = entry & 31;
+    if (length === 0) throw new FormatError({ message: `${caller}: symbol ${i} has a bit pattern that is no code`, offset: byte });
+    bit += length;
+    if (bit > totalBits) throw new FormatError({ message: `${caller}: stream ends inside symbol ${i} of ${count}` });
+    out[i] = entry >>> 5;
   }
   if (Math.ceil(bit / 8) !== stream.length) {
     throw new FormatError({

@@ -29,7 +29,7 @@ export {
   transformSafetensors,
 } from "./safetensors-file";
 export type { WriteTargetOptions } from "./atomic-write";
-export { huffmanCodeLengths, huffmanDecodeSymbols, huffmanEncodeSymbols, type HuffmanEncoded } from "./huffman";
+export { type HuffmanEncoded, huffmanDecodeSymbols, huffmanEncodeSymbols } from "./huffman";
 export {
   type SparseSharedOptions,
   type SparseSharedTensor,
@@ -61,3 +61,17 @@ export {
   type WriteMczOptions,
   writeMcz,
 } from "./mcz";
+export { type KernelPack, toKernelPack } from "./kernel-packs";
+export {
+  formatSizeBreakdown,
+  type LayerSize,
+  type MczSizeBreakdown,
+  mczSizeBreakdown,
+  type SizeCategory,
+} from "./size-breakdown";
+export {
+  createSafetensorsWriter,
+  type SafetensorsSpec,
+  SafetensorsWriter,
+  type SafetensorsWriterOptions,
+} from "./safetensors-writer";

@@ -69,7 +69,7 @@ export function writeContainer(metadata: Record<string, string>, tensors: readon
 export interface ParsedContainer {
   metadata: Record<string, string>;
   /** Tensor header objects (validated `sections` removed into `sections`). */
-  tensors: Array<{ header: JsonObject; sections: Map<string, Uint8Array> }>;
+  tensors: Array<{ header: JsonObject; sections: Map<string, Uint8Array>; records: Map<string, SectionRecord> }>;
   headerLength: number;
   dataStart: number;
   minorVersion: number;
@@ -138,6 +138,7 @@ export function readContainer(bytes: Uint8Array, caller: string): ParsedContaine
     const sectionsValue = header.sections;
     if (!isJsonObject(sectionsValue)) fail(caller, `${label} "sections" must be an object`);
     const sections = new Map<string, Uint8Array>();
+    const records = new Map<string, SectionRecord>();
     for (const role of Object.keys(sectionsValue)) {
       const record = sectionsValue[role] as JsonValue;
       if (
@@ -164,10 +165,11 @@ export function readContainer(bytes: Uint8Array, caller: string): ParsedContaine
         fail(caller, `${label} section "${role}" CRC-32 is ${hex(actual)} but the header records ${hex(crc)}`, dataStart + offset);
       }
       sections.set(role, section);
+      records.set(role, { offset, length, crc32: crc });
       expected = offset + length;
     }
     const { sections: _dropped, ...rest } = header;
-    tensors.push({ header: rest as JsonObject, sections });
+    tensors.push({ header: rest as JsonObject, sections, records });
   }
   if (dataStart + expected !== bytes.length) {
     fail(

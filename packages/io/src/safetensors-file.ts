@@ -122,7 +122,7 @@ export class SafetensorsFile {
           message: `SafetensorsFile.read: ${this.path} ended after ${read} of ${end - begin} bytes of tensor ${JSON.stringify(entry.name)}`,
         }),
     );
-    return decodeSafetensorsData(entry, bytes, "SafetensorsFile.read");
+    return decodeSafetensorsData(entry, bytes, "SafetensorsFile.read", { owned: true });
   }
 
   /** Yields tensors one at a time in file order; each is read only when the loop asks for it. */

@@ -9,7 +9,7 @@ import {
   safetensorsDtypeSize,
   safetensorsDtypes,
 } from "./safetensors-header";
-import { alignedCopy, littleEndianBytes } from "./typed-bytes";
+import { alignedCopy, hostIsLittleEndian, littleEndianBytes } from "./typed-bytes";
 
 /**
  * Raw element storage per dtype. F16 and BF16 stay as their 16-bit patterns (`Uint16Array`)
@@ -59,9 +59,16 @@ const arrayTypes: Record<SafetensorsDtype, new (buffer: ArrayBuffer) => Safetens
 };
 
 /** Builds the typed array for one entry from its data bytes (copied, so it is aligned). */
-export function decodeSafetensorsData(entry: SafetensorsEntry, bytes: Uint8Array, caller: string): SafetensorsTensor {
+export function decodeSafetensorsData(
+  entry: SafetensorsEntry,
+  bytes: Uint8Array,
+  caller: string,
+  { owned = false }: { owned?: boolean } = {},
+): SafetensorsTensor {
   const size = safetensorsDtypeSize[entry.dtype];
-  const data = new arrayTypes[entry.dtype](alignedCopy(bytes, size));
+  // A buffer read just for this tensor is adopted as is (no second copy) when its bytes are already native.
+  const adopt = owned && hostIsLittleEndian && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const data = new arrayTypes[entry.dtype](adopt ? (bytes.buffer as ArrayBuffer) : alignedCopy(bytes, size));
   if (entry.dtype === "BOOL") {
     for (let i = 0; i < data.length; i++) {
       if ((data[i] as number) > 1) {

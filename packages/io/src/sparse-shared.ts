@@ -1,4 +1,5 @@
 import { assertInteger, elementCount, FormatError, formatShape, InvalidArgumentError, type Tensor } from "@mc/core";
+import { encodeRelativeIndices } from "@mc/prune";
 
 /**
  * Deep Compression storage of a pruned, weight-shared tensor (Han et al. 2016, §2 and Fig. 2):
@@ -62,11 +63,8 @@ export function sparseSharedFromIndices(
       value: indices.length,
     });
   }
-  const maxGap = 2 ** indexBits - 1;
   const zeroIndex = codebook.findIndex((v) => v === 0);
-  // First pass: count stored entries and fillers so the arrays are allocated once.
-  let stored = 0;
-  let previous = -1;
+  const values = new Float32Array(count);
   for (let p = 0; p < count; p++) {
     const code = indices[p] as number;
     if (!(code >= 0 && code < codebook.length && Number.isInteger(code))) {
@@ -76,25 +74,15 @@ export function sparseSharedFromIndices(
         value: code,
       });
     }
-    if (codebook[code] === 0) continue;
-    stored += Math.floor((p - previous - 1) / (maxGap + 1)) + 1;
-    previous = p;
+    values[p] = codebook[code] as number;
   }
-  const gaps = new Uint16Array(stored);
-  const codes = codeArray(stored, codebook.length);
-  let entry = 0;
-  previous = -1;
-  for (let p = 0; p < count; p++) {
-    const code = indices[p] as number;
-    if (codebook[code] === 0) continue;
-    while (p - previous - 1 > maxGap) {
-      gaps[entry] = maxGap;
-      codes[entry++] = zeroIndex;
-      previous += maxGap + 1;
-    }
-    gaps[entry] = p - previous - 1;
-    codes[entry++] = code;
-    previous = p;
+  // @mc/prune owns the relative-index scheme; its codes are exactly this format's gaps.
+  const { gaps, values: storedValues } = encodeRelativeIndices(values, { indexBits });
+  const codes = codeArray(gaps.length, codebook.length);
+  let position = -1;
+  for (let e = 0; e < gaps.length; e++) {
+    position += (gaps[e] as number) + 1;
+    codes[e] = storedValues[e] === 0 ? zeroIndex : (indices[position] as number);
   }
   return { shape: [...input.shape], codebook, indexBits, gaps, codes };
 }

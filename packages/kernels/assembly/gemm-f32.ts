@@ -56,12 +56,16 @@ export function gemm_f32_4x8__wasmsimd(
   const rowBytes = <usize>k << 2;
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
+  // Row blocks of about 256 KiB of A stay in L2 while every B panel (k×8) passes over them.
+  const mc = max(4, (65536 / max(k, 1)) & ~3);
+  for (let ib0 = i0; ib0 < i1; ib0 += mc) {
+  const ib1 = min(i1, ib0 + mc);
   for (let jb = 0; jb < nb; jb++) {
     const j0 = jb << 3;
     const cols = min(8, n - j0);
     const panel = packedB + <usize>jb * <usize>k * 32;
-    for (let i = i0; i < i1; i += 4) {
-      const rows = min(4, i1 - i);
+    for (let i = ib0; i < ib1; i += 4) {
+      const rows = min(4, ib1 - i);
       const a0 = a + <usize>i * rowBytes;
       const a1 = rows > 1 ? a0 + rowBytes : a0;
       const a2 = rows > 2 ? a0 + 2 * rowBytes : a0;
@@ -109,10 +113,9 @@ export function gemm_f32_4x8__wasmsimd(
       }
     }
   }
+  }
 }
 
-// @ts-ignore: decorator
-@inline
 function storeRow(dst: usize, v0: v128, v1: v128, va: v128, vb: v128, beta: f32): void {
   if (beta == 0) {
     v128.store(dst, f32x4.mul(v0, va));
@@ -163,6 +166,48 @@ export function gemv_f32_nk__wasmsimd(x: usize, b: usize, y: usize, k: i32, n: i
     acc0 = f32x4.add(acc0, acc1);
     let s: f32 = f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) + f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3);
     for (; p < k; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(row + (<usize>p << 2));
+    const dst = y + (<usize>j << 2);
+    store<f32>(dst, beta == 0 ? alpha * s : alpha * s + beta * load<f32>(dst));
+  }
+}
+
+/** m = 1 with B stored k×n: 32 columns at a time, eight f32x4 accumulators, B rows streamed. */
+export function gemv_f32_kn__wasmsimd(x: usize, b: usize, y: usize, k: i32, n: i32, alpha: f32, beta: f32): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    let c0 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    let c2 = f32x4.splat(0);
+    let c3 = f32x4.splat(0);
+    let c4 = f32x4.splat(0);
+    let c5 = f32x4.splat(0);
+    let c6 = f32x4.splat(0);
+    let c7 = f32x4.splat(0);
+    let src = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      const xv = v128.load32_splat(x + (<usize>p << 2));
+      c0 = f32x4.add(c0, f32x4.mul(xv, v128.load(src)));
+      c1 = f32x4.add(c1, f32x4.mul(xv, v128.load(src, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(xv, v128.load(src, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(xv, v128.load(src, 48)));
+      c4 = f32x4.add(c4, f32x4.mul(xv, v128.load(src, 64)));
+      c5 = f32x4.add(c5, f32x4.mul(xv, v128.load(src, 80)));
+      c6 = f32x4.add(c6, f32x4.mul(xv, v128.load(src, 96)));
+      c7 = f32x4.add(c7, f32x4.mul(xv, v128.load(src, 112)));
+      src += rowBytes;
+    }
+    const dst = y + (<usize>j << 2);
+    const va = f32x4.splat(alpha);
+    const vb = f32x4.splat(beta);
+    storeRow(dst, c0, c1, va, vb, beta);
+    storeRow(dst + 32, c2, c3, va, vb, beta);
+    storeRow(dst + 64, c4, c5, va, vb, beta);
+    storeRow(dst + 96, c6, c7, va, vb, beta);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    for (let p = 0; p < k; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
     const dst = y + (<usize>j << 2);
     store<f32>(dst, beta == 0 ? alpha * s : alpha * s + beta * load<f32>(dst));
   }

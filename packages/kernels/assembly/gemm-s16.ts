@@ -24,8 +24,33 @@ export function pack_b_x8s16(b: usize, signed: i32, k: i32, n: i32, transB: i32,
   const nb = (n + 7) >> 3;
   const kp = (k + 1) >> 1;
   for (let jb = 0; jb < nb; jb++) {
+    const j0 = jb << 3;
+    const panel = out + ((<usize>jb * <usize>kp) << 5);
+    if (!transB && j0 + 8 <= n) {
+      // Row-major B: two rows of 8 bytes widen to int16 and interleave into k pairs.
+      const z = i16x8.narrow_i32x4_s(v128.load(zeros + (<usize>j0 << 2)), v128.load(zeros + (<usize>j0 << 2), 16));
+      const k2 = k & ~1;
+      for (let p = 0; p < k2; p += 2) {
+        const r0 = v128.load64_zero(b + <usize>p * <usize>n + <usize>j0);
+        const r1 = v128.load64_zero(b + <usize>(p + 1) * <usize>n + <usize>j0);
+        const w0 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(r0) : i16x8.extend_low_i8x16_u(r0), z);
+        const w1 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(r1) : i16x8.extend_low_i8x16_u(r1), z);
+        const dst = panel + (<usize>(p >> 1) << 5);
+        v128.store(dst, v128.shuffle<i16>(w0, w1, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(dst, v128.shuffle<i16>(w0, w1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      }
+      if (k & 1) {
+        const r0 = v128.load64_zero(b + <usize>k2 * <usize>n + <usize>j0);
+        const w0 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(r0) : i16x8.extend_low_i8x16_u(r0), z);
+        const zero = i16x8.splat(0);
+        const dst = panel + (<usize>(k2 >> 1) << 5);
+        v128.store(dst, v128.shuffle<i16>(w0, zero, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(dst, v128.shuffle<i16>(w0, zero, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      }
+      continue;
+    }
     for (let t = 0; t < 8; t++) {
-      const j = (jb << 3) + t;
+      const j = j0 + t;
       const z = j < n ? load<i32>(zeros + (<usize>j << 2)) : 0;
       for (let p = 0; p < kp * 2; p++) {
         let v: i32 = 0;
@@ -33,7 +58,7 @@ export function pack_b_x8s16(b: usize, signed: i32, k: i32, n: i32, transB: i32,
           const idx = transB ? <usize>j * <usize>k + <usize>p : <usize>p * <usize>n + <usize>j;
           v = (signed ? <i32>load<i8>(b + idx) : <i32>load<u8>(b + idx)) - z;
         }
-        store<i16>(out + ((((<usize>jb * <usize>kp + <usize>(p >> 1)) << 4) + (<usize>t << 1) + <usize>(p & 1)) << 1), v);
+        store<i16>(panel + ((<usize>(p >> 1) << 5) + (<usize>t << 2) + (<usize>(p & 1) << 1)), v);
       }
     }
   }
@@ -44,12 +69,16 @@ export function gemm_s16s16s32_4x8c2__wasmsimd(a: usize, packedB: usize, c: usiz
   const kp = (k + 1) >> 1;
   const nb = (n + 7) >> 3;
   const rowBytes = <usize>kp << 2;
+  // Row blocks of about 256 KiB of A stay in L2 while every B panel passes over them.
+  const mc = max(4, (65536 / max(kp, 1)) & ~3);
+  for (let ib0 = i0; ib0 < i1; ib0 += mc) {
+  const ib1 = min(i1, ib0 + mc);
   for (let jb = 0; jb < nb; jb++) {
     const j0 = jb << 3;
     const cols = min(8, n - j0);
     const panel = packedB + <usize>jb * <usize>kp * 32;
-    let i = i0;
-    for (; i + 4 <= i1; i += 4) {
+    let i = ib0;
+    for (; i + 4 <= ib1; i += 4) {
       const a0 = a + <usize>i * rowBytes;
       const a1 = a0 + rowBytes;
       const a2 = a1 + rowBytes;
@@ -90,7 +119,7 @@ export function gemm_s16s16s32_4x8c2__wasmsimd(a: usize, packedB: usize, c: usiz
       storeI32(cRow + 3 * ldc, c30, c31, cols);
     }
     // Leftover rows (m not a multiple of 4, or m = 1): a 1×8 tile per row.
-    for (; i < i1; i++) {
+    for (; i < ib1; i++) {
       const a0 = a + <usize>i * rowBytes;
       let c00 = i32x4.splat(0);
       let c01 = i32x4.splat(0);
@@ -118,9 +147,8 @@ export function gemm_s16s16s32_4x8c2__wasmsimd(a: usize, packedB: usize, c: usiz
     }
   }
 }
+}
 
-// @ts-ignore: decorator
-@inline
 function storeI32(dst: usize, v0: v128, v1: v128, cols: i32): void {
   if (cols == 8) {
     v128.store(dst, v0);

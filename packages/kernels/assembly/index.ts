@@ -2,8 +2,8 @@
 // memory the JavaScript side manages (no allocator in here: --runtime stub, no GC objects).
 export * from "./gemm-f32";
 export * from "./gemm-s16";
-export * from "./quantize";
 export * from "./nbits";
+export * from "./quantize";
 
 export function heap_base(): usize {
   return __heap_base;

@@ -18,8 +18,6 @@ export function permute_x_nbits(x: usize, k: i32, blockSize: i32, blocks: i32, x
   }
 }
 
-// @ts-ignore: decorator
-@inline
 function fma4(acc: v128, q16: v128, x: usize, offset: usize): v128 {
   // q16: eight int16 (q − zeroPoint); multiply with 8 floats at x + offset.
   const lo = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q16));

@@ -13,7 +13,10 @@ const outFile = join(outDir, "wasm-binary.ts");
 const force = process.argv.includes("--force");
 
 const sources = readdirSync(assemblyDir).map((f) => join(assemblyDir, f));
-const newestSource = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const newestSource = Math.max(
+  ...sources.map((f) => statSync(f).mtimeMs),
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
 if (!force && existsSync(outFile) && statSync(outFile).mtimeMs > newestSource) process.exit(0);
 
 mkdirSync(outDir, { recursive: true });

@@ -11,6 +11,6 @@ export {
 } from "./linear-int8";
 export { type MatmulIntegerOptions, matmulInteger } from "./matmul-integer";
 export { type MatmulNBitsOptions, matmulNBits } from "./matmul-nbits";
-export { getKernelInfo, type KernelInfo } from "./select-kernel";
-export { initKernels, setNumThreads } from "./thread-pool";
+export { getKernelInfo, initKernels, type KernelInfo, setKernelTier } from "./select-kernel";
 export { type CsrMatrix, type SparseCodebookWeight, sparseCodebookLinear, sparseLinear } from "./sparse-linear";
+export { setNumThreads } from "./thread-pool";

@@ -1,4 +1,4 @@
-import { roundHalfEven } from "@mc/core";
+import { InvalidArgumentError, roundHalfEven } from "@mc/core";
 import type { PackedLinearInt8 } from "./linear-int8";
 import {
   dynamic_quantize_linear_f32u8__scalar,
@@ -8,6 +8,7 @@ import {
   matmul_f32u4f32__scalar,
   matmul_x8x8s32__scalar,
 } from "./scalar-kernels";
+import { threadPool, threadPoolSupported } from "./thread-pool";
 import { compiledModules, simdArena, type WasmArena, wasmLoadError } from "./wasm-backend";
 import {
   dynamicQuantizeWasm,
@@ -17,7 +18,6 @@ import {
   matmulIntegerWasm,
   matmulNBitsWasm,
 } from "./wasm-kernels";
-import { threadPool, threadPoolSupported } from "./thread-pool";
 
 /**
  * Kernel selection and feature detection, in one place: every public op calls a
@@ -145,7 +145,15 @@ export function dispatchLinearDynamicInt8(
   const arena = arenaFor(macs);
   if (arena === null) return false;
   const split = splitterFor(macs);
-  return linearDynamicInt8Wasm(split ? threadArena(arena) : arena, input, batch, packed, output, dynamicParameters, split);
+  return linearDynamicInt8Wasm(
+    split ? threadArena(arena) : arena,
+    input,
+    batch,
+    packed,
+    output,
+    dynamicParameters,
+    split,
+  );
 }
 
 export function dispatchMatmulNBits(
@@ -164,7 +172,20 @@ export function dispatchMatmulNBits(
   const arena = arenaFor(macs);
   if (arena !== null) {
     const split = splitterFor(macs);
-    matmulNBitsWasm(split ? threadArena(arena) : arena, x, m, k, n, weight, scales, zeroPoints, blockSize, bias, y, split);
+    matmulNBitsWasm(
+      split ? threadArena(arena) : arena,
+      x,
+      m,
+      k,
+      n,
+      weight,
+      scales,
+      zeroPoints,
+      blockSize,
+      bias,
+      y,
+      split,
+    );
     return;
   }
   matmul_f32u4f32__scalar(x, m, k, n, weight, scales, zeroPoints, blockSize, bias, y);
@@ -240,9 +261,30 @@ export function getKernelInfo(): KernelInfo {
   return info;
 }
 
+/** Resolves with the kernel info once the tiers are ready (the wasm tier loads synchronously on first use; this forces it). */
+export async function initKernels(): Promise<KernelInfo> {
+  return getKernelInfo();
+}
+
 /** Tiers this runtime can run; tests iterate over them. */
 export function availableTiers(): Tier[] {
   return simdArena() === null ? ["js"] : ["js", "wasm-simd"];
+}
+
+/**
+ * Pins every op to one tier ("js" = the plain-JavaScript `__scalar` kernels) or restores
+ * automatic selection ("auto", the default). For comparisons and debugging; forcing
+ * "wasm-simd" where it is unavailable leaves the JS tier in use.
+ */
+export function setKernelTier(tier: "js" | "wasm-simd" | "auto"): void {
+  if (tier !== "js" && tier !== "wasm-simd" && tier !== "auto") {
+    throw new InvalidArgumentError({
+      message: `setKernelTier: tier must be "js", "wasm-simd" or "auto", got ${String(tier)}`,
+      argument: "tier",
+      value: tier,
+    });
+  }
+  forcedTier = tier === "auto" ? undefined : tier;
 }
 
 /** Test and bench hook: force a tier for every op (undefined = automatic). Not exported from the package. */

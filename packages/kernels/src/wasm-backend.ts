@@ -23,12 +23,38 @@ export interface WasmKernelExports {
     i1: number,
   ): void;
   gemv_f32_nk__wasmsimd(x: number, b: number, y: number, k: number, n: number, alpha: number, beta: number): void;
+  gemv_f32_kn__wasmsimd(x: number, b: number, y: number, k: number, n: number, alpha: number, beta: number): void;
   widen_rows_x8s16(src: number, signed: number, m: number, k: number, zeros: number, dst: number): void;
   pack_b_x8s16(b: number, signed: number, k: number, n: number, transB: number, zeros: number, out: number): void;
-  gemm_s16s16s32_4x8c2__wasmsimd(a: number, packedB: number, c: number, m: number, k: number, n: number, i0: number, i1: number): void;
-  dequantize_bias_s32f32(acc: number, m: number, n: number, inputScale: number, scales: number, bias: number, out: number): void;
+  gemm_s16s16s32_4x8c2__wasmsimd(
+    a: number,
+    packedB: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    i0: number,
+    i1: number,
+  ): void;
+  dequantize_bias_s32f32(
+    acc: number,
+    m: number,
+    n: number,
+    inputScale: number,
+    scales: number,
+    bias: number,
+    out: number,
+  ): void;
   minmax_f32(x: number, count: number, out: number): void;
-  quantize_f32u8(x: number, m: number, k: number, scale: number, zeroPoint: number, outU8: number, outS16: number): void;
+  quantize_f32u8(
+    x: number,
+    m: number,
+    k: number,
+    scale: number,
+    zeroPoint: number,
+    outU8: number,
+    outS16: number,
+  ): void;
   permute_x_nbits(x: number, k: number, blockSize: number, blocks: number, xp: number): void;
   matmul_f32u4f32_1x1c32__wasmsimd(
     xp: number,

@@ -1,4 +1,5 @@
 import type { PackedLinearInt8 } from "./linear-int8";
+import type { Splitter } from "./thread-pool";
 import type { WasmArena } from "./wasm-backend";
 
 /**
@@ -6,8 +7,23 @@ import type { WasmArena } from "./wasm-backend";
  * copy the result out. `split` lets the thread pool run row ranges of the same call.
  */
 
-export type RowSplitter = (arena: WasmArena, rows: number, work: (i0: number, i1: number) => void) => void;
-const inline: RowSplitter = (_arena, rows, work) => work(0, rows);
+function run(
+  arena: WasmArena,
+  split: Splitter | undefined,
+  name: Parameters<Splitter>[0],
+  args: number[],
+  rangeAt: number,
+  total: number,
+  granule: number,
+): void {
+  if (split === undefined || total <= granule) {
+    args[rangeAt] = 0;
+    args[rangeAt + 1] = total;
+    (arena.exports as unknown as Record<string, (...a: number[]) => void>)[name]!(...args);
+  } else {
+    split(name, args, rangeAt, total, granule);
+  }
+}
 
 export function gemmF32Wasm(
   arena: WasmArena,
@@ -21,7 +37,7 @@ export function gemmF32Wasm(
   transposeB: boolean,
   alpha: number,
   beta: number,
-  split: RowSplitter = inline,
+  split?: Splitter,
 ): void {
   const ex = arena.exports;
   const ptrs: number[] = [];
@@ -34,6 +50,8 @@ export function gemmF32Wasm(
     ptrs.push(cPtr);
     if (m === 1 && transposeB && !transposeA) {
       ex.gemv_f32_nk__wasmsimd(aIn, bIn, cPtr, k, n, alpha, beta);
+    } else if (m === 1 && !transposeB) {
+      ex.gemv_f32_kn__wasmsimd(aIn, bIn, cPtr, k, n, alpha, beta);
     } else {
       let aPtr = aIn;
       if (transposeA) {
@@ -44,7 +62,7 @@ export function gemmF32Wasm(
       const packed = arena.alloc(Math.ceil(n / 8) * 8 * k * 4);
       ptrs.push(packed);
       ex.pack_b_f32(bIn, k, n, transposeB ? 1 : 0, packed);
-      split(arena, m, (i0, i1) => ex.gemm_f32_4x8__wasmsimd(aPtr, packed, cPtr, m, k, n, alpha, beta, i0, i1));
+      run(arena, split, "gemm_f32_4x8__wasmsimd", [aPtr, packed, cPtr, m, k, n, alpha, beta, 0, 0], 8, m, 4);
     }
     c.set(arena.f32(cPtr, m * n));
   } finally {
@@ -62,7 +80,7 @@ export function matmulIntegerWasm(
   n: number,
   aZero: Int32Array,
   bZero: Int32Array,
-  split: RowSplitter = inline,
+  split?: Splitter,
 ): void {
   const ex = arena.exports;
   const kpad = (k + 1) & ~1;
@@ -84,7 +102,7 @@ export function matmulIntegerWasm(
     ptrs.push(cPtr);
     ex.widen_rows_x8s16(aIn, a instanceof Int8Array ? 1 : 0, m, k, az, a16);
     ex.pack_b_x8s16(bIn, b instanceof Int8Array ? 1 : 0, k, n, 0, bz, packed);
-    split(arena, m, (i0, i1) => ex.gemm_s16s16s32_4x8c2__wasmsimd(a16, packed, cPtr, m, k, n, i0, i1));
+    run(arena, split, "gemm_s16s16s32_4x8c2__wasmsimd", [a16, packed, cPtr, m, k, n, 0, 0], 6, m, 4);
     c.set(arena.i32(cPtr, m * n));
   } finally {
     for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
@@ -143,7 +161,7 @@ export function linearInt8Wasm(
   batch: number,
   p: PackedLinearInt8,
   output: Float32Array,
-  split: RowSplitter = inline,
+  split?: Splitter,
 ): void {
   const ex = arena.exports;
   const w = residentLinear(arena, p);
@@ -173,7 +191,7 @@ export function linearDynamicInt8Wasm(
   p: PackedLinearInt8,
   output: Float32Array,
   quantize: (min: number, max: number) => { scale: number; zeroPoint: number },
-  split: RowSplitter = inline,
+  split?: Splitter,
 ): boolean {
   const ex = arena.exports;
   const w = residentLinear(arena, p);
@@ -210,16 +228,14 @@ function runLinear(
   inputScale: number,
   output: Float32Array,
   ptrs: number[],
-  split: RowSplitter,
+  split: Splitter | undefined,
 ): void {
   const ex = arena.exports;
   const acc = arena.alloc(batch * n * 4);
   ptrs.push(acc);
   const out = arena.alloc(batch * n * 4);
   ptrs.push(out);
-  split(arena, batch, (i0, i1) => {
-    ex.gemm_s16s16s32_4x8c2__wasmsimd(a16, w.packed, acc, batch, k, n, i0, i1);
-  });
+  run(arena, split, "gemm_s16s16s32_4x8c2__wasmsimd", [a16, w.packed, acc, batch, k, n, 0, 0], 6, batch, 4);
   ex.dequantize_bias_s32f32(acc, batch, n, Math.fround(inputScale), w.scales, w.bias, out);
   output.set(arena.f32(out, batch * n));
 }
@@ -263,7 +279,7 @@ export function matmulNBitsWasm(
   blockSize: number,
   bias: Float32Array | undefined,
   y: Float32Array,
-  split: (arena: WasmArena, count: number, work: (n0: number, n1: number) => void) => void = inline,
+  split?: Splitter,
 ): void {
   const ex = arena.exports;
   const blocks = Math.ceil(k / blockSize);
@@ -283,23 +299,12 @@ export function matmulNBitsWasm(
     ptrs.push(xp);
     const yPtr = arena.alloc(m * n * 4);
     ptrs.push(yPtr);
-    for (let i = 0; i < m; i++) ex.permute_x_nbits(xIn + i * k * 4, k, blockSize, blocks, xp + i * blocks * blockSize * 4);
-    split(arena, n, (n0, n1) => {
-      for (let i = 0; i < m; i++) {
-        ex.matmul_f32u4f32_1x1c32__wasmsimd(
-          xp + i * blocks * blockSize * 4,
-          blocks,
-          blockSize,
-          n0,
-          n1,
-          w,
-          s,
-          z,
-          b,
-          yPtr + i * n * 4,
-        );
-      }
-    });
+    for (let i = 0; i < m; i++)
+      ex.permute_x_nbits(xIn + i * k * 4, k, blockSize, blocks, xp + i * blocks * blockSize * 4);
+    for (let i = 0; i < m; i++) {
+      const args = [xp + i * blocks * blockSize * 4, blocks, blockSize, 0, 0, w, s, z, b, yPtr + i * n * 4];
+      run(arena, split, "matmul_f32u4f32_1x1c32__wasmsimd", args, 3, n, 64);
+    }
     y.set(arena.f32(yPtr, m * n));
   } finally {
     for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);

@@ -287,6 +287,8 @@ for (const tier of availableTiers()) {
         new Float32Array([-3, -1, -0.5]),
         new Float32Array([-1, 0, 1, 0.5, -0.5, 254 / 255, 0.25]),
         Float32Array.from({ length: 257 }, (_, i) => (i - 128) / 127.5),
+        new Float32Array([1, Number.NaN, -2, 3]),
+        new Float32Array([1, Number.POSITIVE_INFINITY, -2]),
       ];
       for (const x of cases) {
         const expected = dynamic_quantize_linear_f32u8__ref(x);

@@ -8,11 +8,18 @@ export function randomFloats(count: number, seed: number, scale = 1): Float32Arr
   return out;
 }
 
-export function randomBytes<T extends Uint8Array | Int8Array>(
-  ctor: { new (n: number): T },
+export function randomBytes(ctor: Uint8ArrayConstructor, count: number, seed: number): Uint8Array;
+export function randomBytes(ctor: Int8ArrayConstructor, count: number, seed: number): Int8Array;
+export function randomBytes(
+  ctor: Uint8ArrayConstructor | Int8ArrayConstructor,
   count: number,
   seed: number,
-): T {
+): Uint8Array | Int8Array;
+export function randomBytes(
+  ctor: Uint8ArrayConstructor | Int8ArrayConstructor,
+  count: number,
+  seed: number,
+): Uint8Array | Int8Array {
   const rng = createRng(seed);
   const out = new ctor(count);
   const signed = out instanceof Int8Array;

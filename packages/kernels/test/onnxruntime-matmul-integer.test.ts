@@ -6,7 +6,11 @@ import { availableTiers, useTier } from "../src/select-kernel";
 import { expectExact, randomBytes } from "./helpers";
 import { singleNodeModel } from "./onnx-model";
 
-function fill(ctor: Uint8ArrayConstructor | Int8ArrayConstructor, count: number, value: () => number): Uint8Array | Int8Array {
+function fill(
+  ctor: Uint8ArrayConstructor | Int8ArrayConstructor,
+  count: number,
+  value: () => number,
+): Uint8Array | Int8Array {
   const out = new ctor(count);
   for (let i = 0; i < count; i++) out[i] = value();
   return out;
@@ -16,7 +20,14 @@ type Kind = "uint8" | "int8";
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 /** One MatMulInteger session per (A dtype, B dtype, zero-point shapes); shapes are symbolic-free, so one per shape. */
-function session(aType: Kind, bType: Kind, m: number, k: number, n: number, bZeroCount: number): Promise<ort.InferenceSession> {
+function session(
+  aType: Kind,
+  bType: Kind,
+  m: number,
+  k: number,
+  n: number,
+  bZeroCount: number,
+): Promise<ort.InferenceSession> {
   const key = `${aType}/${bType}/${m}/${k}/${n}/${bZeroCount}`;
   let s = sessions.get(key);
   if (s === undefined) {
@@ -92,7 +103,15 @@ describe("matmulInteger against onnxruntime-node MatMulInteger (bit-exact)", () 
               [aRange[1]!, bRange[0]!],
               [rng.integer(aRange[0]!, aRange[1]!), rng.integer(bRange[0]!, bRange[1]!)],
             ] as const) {
-              const expected = await onnxruntimeMatmulInteger(a, b, m, k, n, aZ, fill(bCtor, 1, () => bZ));
+              const expected = await onnxruntimeMatmulInteger(
+                a,
+                b,
+                m,
+                k,
+                n,
+                aZ,
+                fill(bCtor, 1, () => bZ),
+              );
               useTier(tier);
               const got = matmulInteger(a, b, { m, k, n, aZeroPoint: aZ, bZeroPoint: bZ });
               useTier(undefined);
@@ -113,7 +132,15 @@ describe("matmulInteger against onnxruntime-node MatMulInteger (bit-exact)", () 
             const gotPerRow = matmulInteger(a, b, { m, k, n, aZeroPoint: aZeros, bZeroPoint: bZeros });
             useTier(undefined);
             for (let i = 0; i < m; i++) {
-              const row = await onnxruntimeMatmulInteger(a.subarray(i * k, (i + 1) * k), b, 1, k, n, aZeros[i]!, bZeros);
+              const row = await onnxruntimeMatmulInteger(
+                a.subarray(i * k, (i + 1) * k),
+                b,
+                1,
+                k,
+                n,
+                aZeros[i]!,
+                bZeros,
+              );
               expectExact(gotPerRow.subarray(i * n, (i + 1) * n), row, [m, k, n], `per-row a zero point, row ${i}`);
             }
           }

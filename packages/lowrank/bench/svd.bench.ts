@@ -58,13 +58,22 @@ const randomizedError = measure(runs[0]!.value);
 const truncatedError = measure(truncated.value);
 
 const rows = [
-  { method: `randomizedSvd (rank ${rank}, p = 10, q = 2, median of 3)`, seconds: randomizedSeconds, errorOverOptimal: randomizedError / optimalError },
+  {
+    method: `randomizedSvd (rank ${rank}, p = 10, q = 2, median of 3)`,
+    seconds: randomizedSeconds,
+    errorOverOptimal: randomizedError / optimalError,
+  },
   { method: "ml-matrix SingularValueDecomposition (full)", seconds: peer.seconds, errorOverOptimal: 1 },
-  { method: `truncatedSvd (rank ${rank}, ml-matrix inside)`, seconds: truncated.seconds, errorOverOptimal: truncatedError / optimalError },
+  {
+    method: `truncatedSvd (rank ${rank}, ml-matrix inside)`,
+    seconds: truncated.seconds,
+    errorOverOptimal: truncatedError / optimalError,
+  },
 ];
 console.log(`matrix ${size}×${size}, rank ${rank}, kernels tier ${kernel.tier}, threads ${kernel.threads}`);
 console.log("method".padEnd(62), "seconds".padStart(9), "error/optimal".padStart(14));
-for (const row of rows) console.log(row.method.padEnd(62), row.seconds.toFixed(3).padStart(9), row.errorOverOptimal.toFixed(5).padStart(14));
+for (const row of rows)
+  console.log(row.method.padEnd(62), row.seconds.toFixed(3).padStart(9), row.errorOverOptimal.toFixed(5).padStart(14));
 const speedup = peer.seconds / randomizedSeconds;
 console.log(`speedup randomized vs ml-matrix full SVD: ${speedup.toFixed(1)}×`);
 

@@ -6,10 +6,13 @@ import { factorizeLinear } from "./factorize-linear";
 /** Inputs whose channels differ in scale by orders of magnitude, as real activations do. */
 function skewedActivations(count: number, channels: number, seed: number) {
   const scaleRng = createRng(1234); // the same channel scales for calibration and held-out data
-  const channelScale = Array.from({ length: channels }, () => Math.exp(scaleRng.uniformRange(Math.log(0.01), Math.log(10))));
+  const channelScale = Array.from({ length: channels }, () =>
+    Math.exp(scaleRng.uniformRange(Math.log(0.01), Math.log(10))),
+  );
   const rng = createRng(seed);
   const data = new Float32Array(count * channels);
-  for (let s = 0; s < count; s++) for (let j = 0; j < channels; j++) data[s * channels + j] = rng.normal() * channelScale[j]!;
+  for (let s = 0; s < count; s++)
+    for (let j = 0; j < channels; j++) data[s * channels + j] = rng.normal() * channelScale[j]!;
   return { data, shape: [count, channels] };
 }
 
@@ -47,9 +50,12 @@ describe("activation-aware factorization (ASVD)", () => {
     const right = { data: rng.fillNormal(new Float32Array(2 * 7)), shape: [2, 7] };
     const weight = new Float32Array(35);
     for (let i = 0; i < 5; i++)
-      for (let j = 0; j < 7; j++) weight[i * 7 + j] = left.data[i * 2]! * right.data[j]! + left.data[i * 2 + 1]! * right.data[7 + j]!;
+      for (let j = 0; j < 7; j++)
+        weight[i * 7 + j] = left.data[i * 2]! * right.data[j]! + left.data[i * 2 + 1]! * right.data[7 + j]!;
     const x = { data: rng.fillNormal(new Float32Array(4 * 7)), shape: [4, 7] };
-    expect(layerOutputError({ data: weight, shape: [5, 7] }, { leftFactor: left, rightFactor: right }, x).absolute).toBeLessThan(1e-5);
+    expect(
+      layerOutputError({ data: weight, shape: [5, 7] }, { leftFactor: left, rightFactor: right }, x).absolute,
+    ).toBeLessThan(1e-5);
     const zeroRight = { data: new Float32Array(14), shape: [2, 7] };
     const error = layerOutputError({ data: weight, shape: [5, 7] }, { leftFactor: left, rightFactor: zeroRight }, x);
     expect(error.relative).toBeCloseTo(1, 10);
@@ -63,7 +69,9 @@ describe("activation-aware factorization (ASVD)", () => {
     );
     const plain = factorizeLinear(weight, { rank: 1 });
     expect(() => layerOutputError(weight, plain, x)).toThrowError(/layerOutputError: shapes do not chain/);
-    expect(() => activationScales({ data: new Float32Array(3), shape: [3] })).toThrowError(/activations must be a matrix/);
+    expect(() => activationScales({ data: new Float32Array(3), shape: [3] })).toThrowError(
+      /activations must be a matrix/,
+    );
     expect(() => activationScales(x, { statistic: "max" as never })).toThrowError(/options.statistic/);
   });
 });

@@ -16,7 +16,10 @@ const scaleDefaults = { statistic: "mean-abs", alpha: 0.5 } as const;
  * Yuan et al. 2023). Channels that never fire would get scale 0 and make W·diag(s)
  * lose them entirely, so scales are floored at 1e-6 of the largest (1 when all are 0).
  */
-export function activationScales(activations: Tensor<Float32Array | Float64Array>, options: ActivationScalesOptions = {}): Float64Array {
+export function activationScales(
+  activations: Tensor<Float32Array | Float64Array>,
+  options: ActivationScalesOptions = {},
+): Float64Array {
   const caller = "activationScales";
   const input = assertMatrix(activations, caller, "activations");
   const { statistic = scaleDefaults.statistic, alpha = scaleDefaults.alpha } = options;

@@ -8,7 +8,8 @@ const spectrum = Array.from({ length: 30 }, (_, i) => 5 * 0.8 ** i);
 function product(left: Float32Array, right: Float32Array, rows: number, rank: number, columns: number): Float64Array {
   const out = new Float64Array(rows * columns);
   for (let i = 0; i < rows; i++)
-    for (let r = 0; r < rank; r++) for (let j = 0; j < columns; j++) out[i * columns + j]! += left[i * rank + r]! * right[r * columns + j]!;
+    for (let r = 0; r < rank; r++)
+      for (let j = 0; j < columns; j++) out[i * columns + j]! += left[i * rank + r]! * right[r * columns + j]!;
   return out;
 }
 
@@ -22,7 +23,10 @@ describe("factorizeLinear", () => {
     expect(result.factorizedParameters).toBe((48 + 32) * 6);
     expect(result.compressionRatio).toBeCloseTo(1536 / 480, 12);
     const expected = Math.sqrt(spectrum.slice(6).reduce((s, v) => s + v * v, 0));
-    const measured = frobeniusDistance(product(result.leftFactor.data, result.rightFactor.data, 48, 6, 32), weight.data);
+    const measured = frobeniusDistance(
+      product(result.leftFactor.data, result.rightFactor.data, 48, 6, 32),
+      weight.data,
+    );
     expect(Math.abs(measured - expected) / expected).toBeLessThan(1e-4);
     expect(Math.abs(result.absoluteError - measured) / measured).toBeLessThan(1e-3);
     const norm = Math.sqrt(spectrum.reduce((s, v) => s + v * v, 0));
@@ -55,16 +59,22 @@ describe("factorizeLinear", () => {
     expect(() => factorizeLinear(weight, { rank: 11 })).toThrowError(/\[1, 10\]/);
     expect(() => factorizeLinear(weight)).toThrowError(/options.rank must be an integer/);
     expect(() => factorizeLinear(weight, { rank: 2, method: "qr" as never })).toThrowError(/options.method/);
-    expect(() => factorizeLinear({ data: new Float32Array(10), shape: [10] }, { rank: 1 })).toThrowError(/must be a matrix/);
-    expect(() => factorizeLinear({ data: new Float32Array(4).fill(Number.NaN), shape: [2, 2] }, { rank: 1 })).toThrowError(
-      /non-finite/,
+    expect(() => factorizeLinear({ data: new Float32Array(10), shape: [10] }, { rank: 1 })).toThrowError(
+      /must be a matrix/,
     );
+    expect(() =>
+      factorizeLinear({ data: new Float32Array(4).fill(Number.NaN), shape: [2, 2] }, { rank: 1 }),
+    ).toThrowError(/non-finite/);
   });
 
   it("columnScales: validates length and positivity", () => {
     const weight = matrixWithSpectrum(12, 10, spectrum.slice(0, 10), 4);
-    expect(() => factorizeLinear(weight, { rank: 2, columnScales: [1, 2] })).toThrowError(/has 2 values but the weight has 10 columns/);
-    expect(() => factorizeLinear(weight, { rank: 2, columnScales: new Array(10).fill(0) })).toThrowError(/must be positive/);
+    expect(() => factorizeLinear(weight, { rank: 2, columnScales: [1, 2] })).toThrowError(
+      /has 2 values but the weight has 10 columns/,
+    );
+    expect(() => factorizeLinear(weight, { rank: 2, columnScales: new Array(10).fill(0) })).toThrowError(
+      /must be positive/,
+    );
   });
 });
 

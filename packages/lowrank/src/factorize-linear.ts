@@ -84,7 +84,12 @@ function decompose(input: MatrixInput, rank: number, options: FactorizeLinearOpt
 }
 
 /** ‖W − A·B‖²_F in float64 without materializing A·B. */
-function squaredReconstructionError(weight: MatrixInput, left: Float32Array, right: Float32Array, rank: number): number {
+function squaredReconstructionError(
+  weight: MatrixInput,
+  left: Float32Array,
+  right: Float32Array,
+  rank: number,
+): number {
   const { rows, columns } = weight;
   const row = new Float64Array(columns);
   let sum = 0;
@@ -109,7 +114,10 @@ function squaredReconstructionError(weight: MatrixInput, left: Float32Array, rig
  * Only ranks that save parameters are accepted: (M + N)·K < M·N, else an
  * `InvalidArgumentError` names the largest useful rank.
  */
-export function factorizeLinear(weight: Tensor<Float32Array | Float64Array>, options: FactorizeLinearOptions = {}): FactorizeLinearResult {
+export function factorizeLinear(
+  weight: Tensor<Float32Array | Float64Array>,
+  options: FactorizeLinearOptions = {},
+): FactorizeLinearResult {
   return factorizeMatrix(weight, options, "factorizeLinear", "weight");
 }
 
@@ -133,7 +141,8 @@ export function factorizeMatrix(
     scales = assertColumnScales(options.columnScales, columns, caller);
     const scaled = new Float64Array(rows * columns);
     for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < columns; j++) scaled[i * columns + j] = (input.data[i * columns + j] as number) * (scales[j] as number);
+      for (let j = 0; j < columns; j++)
+        scaled[i * columns + j] = (input.data[i * columns + j] as number) * (scales[j] as number);
     }
     target = { rows, columns, data: scaled };
   }
@@ -194,7 +203,11 @@ export function factorizeEmbedding(
   table: Tensor<Float32Array | Float64Array>,
   options: Omit<FactorizeLinearOptions, "columnScales"> = {},
 ): FactorizeEmbeddingResult {
-  const { leftFactor, rightFactor, ...rest } = factorizeMatrix(table, { ...options, columnScales: undefined }, "factorizeEmbedding", "table");
+  const { leftFactor, rightFactor, ...rest } = factorizeMatrix(
+    table,
+    { ...options, columnScales: undefined },
+    "factorizeEmbedding",
+    "table",
+  );
   return { embedding: leftFactor, projection: rightFactor, ...rest };
 }
-

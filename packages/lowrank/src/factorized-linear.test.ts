@@ -1,5 +1,5 @@
 import { createRng, type Tensor } from "@mc/core";
-import { Linear, ReLU, SGD, Sequential, softmaxCrossEntropy } from "@mc/nn";
+import { Linear, ReLU, Sequential, SGD, softmaxCrossEntropy } from "@mc/nn";
 import { describe, expect, it } from "vitest";
 import { FactorizedLinear, factorizeModelLayer } from "./factorized-linear";
 
@@ -17,7 +17,11 @@ describe("FactorizedLinear", () => {
   it("fromLinear: forward equals x·(A·B)ᵀ + b and the factorization error matches the dense weight", () => {
     const linear = new Linear(20, 12, { seed: 3 });
     const { layer, factorization } = FactorizedLinear.fromLinear(linear, { rank: 4 });
-    expect(layer.parameters().map((p) => p.name)).toEqual(["rightFactor.weight", "leftFactor.weight", "leftFactor.bias"]);
+    expect(layer.parameters().map((p) => p.name)).toEqual([
+      "rightFactor.weight",
+      "leftFactor.weight",
+      "leftFactor.bias",
+    ]);
     expect(layer.parameters().reduce((s, p) => s + p.value.data.length, 0)).toBe((20 + 12) * 4 + 12);
     const rng = createRng(1);
     const input: Tensor = { data: rng.fillNormal(new Float32Array(5 * 20)), shape: [5, 20] };
@@ -90,7 +94,9 @@ describe("factorizeModelLayer", () => {
 
   it("rejects unknown names, non-Linear children and ranks that save nothing", () => {
     const model = build();
-    expect(() => factorizeModelLayer(model, "fc9", { rank: 2 })).toThrowError(/no child named "fc9"; children: fc1, relu, fc2/);
+    expect(() => factorizeModelLayer(model, "fc9", { rank: 2 })).toThrowError(
+      /no child named "fc9"; children: fc1, relu, fc2/,
+    );
     expect(() => factorizeModelLayer(model, "relu", { rank: 2 })).toThrowError(/child "relu" is a ReLU, not a Linear/);
     expect(() => factorizeModelLayer(model, "fc2", { rank: 4 })).toThrowError(/does not save parameters/);
   });

@@ -30,7 +30,10 @@ export class FactorizedLinear extends Module {
    * Builds the layer from a trained Linear by truncated SVD of its weight (see
    * `factorizeLinear`); the bias is copied. Returns the layer and the factorization report.
    */
-  static fromLinear(linear: Linear, options: FactorizeLinearOptions = {}): { layer: FactorizedLinear; factorization: FactorizeLinearResult } {
+  static fromLinear(
+    linear: Linear,
+    options: FactorizeLinearOptions = {},
+  ): { layer: FactorizedLinear; factorization: FactorizeLinearResult } {
     if (!(linear instanceof Linear)) {
       throw new InvalidArgumentError({
         message: "FactorizedLinear.fromLinear: linear must be an @mc/nn Linear layer",

@@ -13,6 +13,7 @@ export {
   factorizeEmbedding,
   factorizeLinear,
 } from "./factorize-linear";
+export { FactorizedLinear, type FactorizeModelLayerResult, factorizeModelLayer } from "./factorized-linear";
 export { type RandomizedSvdOptions, randomizedSvd } from "./randomized-svd";
 export { type SelectRankCriterion, type SelectRankResult, selectRank } from "./select-rank";
 export {
@@ -22,4 +23,3 @@ export {
   type TruncatedSvdResult,
   truncatedSvd,
 } from "./truncated-svd";
-export { FactorizedLinear, type FactorizeModelLayerResult, factorizeModelLayer } from "./factorized-linear";

@@ -1,4 +1,11 @@
-import { assertAllFinite, assertTensor, formatShape, InvalidArgumentError, type Tensor, type TensorData } from "@mc/core";
+import {
+  assertAllFinite,
+  assertTensor,
+  formatShape,
+  InvalidArgumentError,
+  type Tensor,
+  type TensorData,
+} from "@mc/core";
 
 /** A validated real matrix: row-major values with its two dimensions. */
 export interface MatrixInput {

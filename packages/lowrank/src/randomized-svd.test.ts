@@ -12,7 +12,8 @@ const spectra = {
   "power law 1/(i+1)": Array.from({ length: size }, (_, i) => 1 / (i + 1)),
   "slow power law 1/√(i+1)": Array.from({ length: size }, (_, i) => 1 / Math.sqrt(i + 1)),
 };
-const optimalError = (spectrum: number[], rank: number) => Math.sqrt(spectrum.slice(rank).reduce((s, v) => s + v * v, 0));
+const optimalError = (spectrum: number[], rank: number) =>
+  Math.sqrt(spectrum.slice(rank).reduce((s, v) => s + v * v, 0));
 
 describe("randomizedSvd", () => {
   for (const [name, spectrum] of Object.entries(spectra)) {
@@ -74,15 +75,19 @@ describe("randomizedSvd", () => {
 
   it("rejects bad ranks, options and inputs with McErrors", () => {
     const matrix = { data: new Float32Array(20).fill(1), shape: [4, 5] };
-    expect(() => randomizedSvd(matrix, { rank: 0 })).toThrowError(/randomizedSvd: options.rank must be an integer in \[1, 4\]/);
+    expect(() => randomizedSvd(matrix, { rank: 0 })).toThrowError(
+      /randomizedSvd: options.rank must be an integer in \[1, 4\]/,
+    );
     expect(() => randomizedSvd(matrix, { rank: 5 })).toThrowError(/\[1, 4\]/);
     expect(() => randomizedSvd(matrix, { rank: 2, oversamples: -1 })).toThrowError(/options.oversamples/);
     expect(() => randomizedSvd(matrix, { rank: 2, powerIterations: 1.5 })).toThrowError(/options.powerIterations/);
     expect(() => randomizedSvd(matrix, { rank: 2, seed: 0.5 })).toThrowError(/options.seed/);
-    expect(() => randomizedSvd({ data: new Float32Array(4), shape: [4] }, { rank: 1 })).toThrowError(/must be a matrix/);
-    expect(() => randomizedSvd({ data: Float32Array.of(1, Number.NaN, 1, 1), shape: [2, 2] }, { rank: 1 })).toThrowError(
-      /non-finite/,
+    expect(() => randomizedSvd({ data: new Float32Array(4), shape: [4] }, { rank: 1 })).toThrowError(
+      /must be a matrix/,
     );
+    expect(() =>
+      randomizedSvd({ data: Float32Array.of(1, Number.NaN, 1, 1), shape: [2, 2] }, { rank: 1 }),
+    ).toThrowError(/non-finite/);
   });
 });
 

@@ -1,7 +1,7 @@
-import { createRng, InvalidArgumentError, type Rng, type Tensor, assertInteger } from "@mc/core";
+import { assertInteger, createRng, InvalidArgumentError, type Rng, type Tensor } from "@mc/core";
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
-import { assertMatrix, assertRankOption, frobeniusNormSquared } from "./matrix-input";
 import { gemm } from "./matmul";
+import { assertMatrix, assertRankOption, frobeniusNormSquared } from "./matrix-input";
 import type { SvdResult } from "./truncated-svd";
 
 export interface RandomizedSvdOptions {
@@ -23,21 +23,24 @@ const defaults = { oversamples: 10, powerIterations: 2, seed: 0 } as const;
  * orthonormal.
  */
 export function orthonormalizeColumnsInPlace(q: Float64Array, rows: number, columns: number, rng: Rng): void {
-  const column = new Float64Array(rows);
+  // Work column-major so every dot product and update runs over contiguous memory.
+  const basis = new Float64Array(rows * columns);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) basis[j * rows + i] = q[i * columns + j] as number;
   for (let j = 0; j < columns; j++) {
-    for (let i = 0; i < rows; i++) column[i] = q[i * columns + j] as number;
+    const column = basis.subarray(j * rows, (j + 1) * rows);
     let original = Math.sqrt(frobeniusNormSquared(column));
     for (let attempt = 0; ; attempt++) {
       for (let pass = 0; pass < 2; pass++) {
         for (let p = 0; p < j; p++) {
+          const previous = basis.subarray(p * rows, (p + 1) * rows);
           let dot = 0;
-          for (let i = 0; i < rows; i++) dot += (q[i * columns + p] as number) * (column[i] as number);
-          for (let i = 0; i < rows; i++) column[i] -= dot * (q[i * columns + p] as number);
+          for (let i = 0; i < rows; i++) dot += (previous[i] as number) * (column[i] as number);
+          for (let i = 0; i < rows; i++) column[i] = (column[i] as number) - dot * (previous[i] as number);
         }
       }
       const norm = Math.sqrt(frobeniusNormSquared(column));
       if (norm > 1e-10 * original && norm > 0) {
-        for (let i = 0; i < rows; i++) q[i * columns + j] = (column[i] as number) / norm;
+        for (let i = 0; i < rows; i++) column[i] = (column[i] as number) / norm;
         break;
       }
       if (attempt > 8) throw new Error("orthonormalizeColumnsInPlace: could not complete an orthonormal basis");
@@ -45,6 +48,7 @@ export function orthonormalizeColumnsInPlace(q: Float64Array, rows: number, colu
       original = Math.sqrt(frobeniusNormSquared(column));
     }
   }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) q[i * columns + j] = basis[j * rows + i] as number;
 }
 
 function orthonormalBasis(y: Float32Array, rows: number, columns: number, rng: Rng): Float32Array {
@@ -66,7 +70,10 @@ function orthonormalBasis(y: Float32Array, rows: number, columns: number, rng: R
  * size can find the exact top-K subspace, and the error can exceed the optimum by several
  * percent (see the README).
  */
-export function randomizedSvd(matrix: Tensor<Float32Array | Float64Array>, options: RandomizedSvdOptions = {}): SvdResult {
+export function randomizedSvd(
+  matrix: Tensor<Float32Array | Float64Array>,
+  options: RandomizedSvdOptions = {},
+): SvdResult {
   const caller = "randomizedSvd";
   const input = assertMatrix(matrix, caller);
   const { rows, columns } = input;
@@ -101,33 +108,56 @@ export function randomizedSvd(matrix: Tensor<Float32Array | Float64Array>, optio
     q = orthonormalBasis(gemm(a, z, { m: rows, k: columns, n: sketch }), rows, sketch, rng);
   }
 
-  // B = QᵀA is [sketch, columns]; its exact SVD gives the factors.
+  // B = QᵀA is [sketch, columns]. Its SVD goes through a QR of Bᵀ = Q₂R first, so the
+  // dense SVD only sees the small square R: B = Rᵀ·Q₂ᵀ = V_R·Σ·U_Rᵀ·Q₂ᵀ. (ml-matrix on the
+  // full [columns, sketch] Bᵀ costs seconds at 1024×74; on R it is milliseconds.)
   const b = gemm(q, a, { m: sketch, k: rows, n: columns, transposeA: true });
-  const bMatrix = new Matrix(sketch, columns);
-  for (let i = 0; i < sketch; i++) for (let j = 0; j < columns; j++) bMatrix.set(i, j, b[i * columns + j] as number);
-  const small = new SingularValueDecomposition(bMatrix, { autoTranspose: true });
-  const smallLeft = small.leftSingularVectors; // [sketch, sketch]
-  const smallRight = small.rightSingularVectors; // [columns, sketch]
+  const q2 = new Float64Array(columns * sketch);
+  for (let p = 0; p < sketch; p++) for (let j = 0; j < columns; j++) q2[j * sketch + p] = b[p * columns + j] as number;
+  orthonormalizeColumnsInPlace(q2, columns, sketch, rng);
+  const r = new Matrix(sketch, sketch); // R = Q₂ᵀ·Bᵀ
+  for (let p = 0; p < sketch; p++) {
+    for (let s2 = 0; s2 < sketch; s2++) {
+      let acc = 0;
+      for (let j = 0; j < columns; j++) acc += (q2[j * sketch + p] as number) * (b[s2 * columns + j] as number);
+      r.set(p, s2, acc);
+    }
+  }
+  const small = new SingularValueDecomposition(r);
+  const smallU = small.leftSingularVectors; // of R: [sketch, sketch]
+  const smallV = small.rightSingularVectors; // of R: [sketch, sketch]
   const diagonal = small.diagonal;
 
   const singularValues = new Float64Array(rank);
-  for (let r = 0; r < rank; r++) singularValues[r] = diagonal[r] as number;
+  for (let k = 0; k < rank; k++) singularValues[k] = diagonal[k] as number;
 
+  // Left singular vectors of A: Q·V_R; right: Q₂·U_R.
+  const vR = new Float64Array(sketch * rank);
+  const uR = new Float64Array(sketch * rank);
+  for (let p = 0; p < sketch; p++) {
+    for (let k = 0; k < rank; k++) {
+      vR[p * rank + k] = smallV.get(p, k);
+      uR[p * rank + k] = smallU.get(p, k);
+    }
+  }
   const left = new Float64Array(rows * rank);
-  const smallLeftRows = new Float64Array(sketch * rank);
-  for (let p = 0; p < sketch; p++) for (let r = 0; r < rank; r++) smallLeftRows[p * rank + r] = smallLeft.get(p, r);
   for (let i = 0; i < rows; i++) {
     for (let p = 0; p < sketch; p++) {
       const qValue = q[i * sketch + p] as number;
-      for (let r = 0; r < rank; r++) left[i * rank + r] += qValue * (smallLeftRows[p * rank + r] as number);
+      for (let k = 0; k < rank; k++) left[i * rank + k] += qValue * (vR[p * rank + k] as number);
     }
   }
   const right = new Float64Array(columns * rank);
-  for (let j = 0; j < columns; j++) for (let r = 0; r < rank; r++) right[j * rank + r] = smallRight.get(j, r);
+  for (let j = 0; j < columns; j++) {
+    for (let p = 0; p < sketch; p++) {
+      const qValue = q2[j * sketch + p] as number;
+      for (let k = 0; k < rank; k++) right[j * rank + k] += qValue * (uR[p * rank + k] as number);
+    }
+  }
 
   const totalSquared = frobeniusNormSquared(input.data);
   let keptSquared = 0;
-  for (let r = 0; r < rank; r++) keptSquared += (singularValues[r] as number) ** 2;
+  for (let k = 0; k < rank; k++) keptSquared += (singularValues[k] as number) ** 2;
   return {
     leftSingularVectors: { data: left, shape: [rows, rank] },
     singularValues,

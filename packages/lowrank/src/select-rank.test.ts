@@ -43,7 +43,9 @@ describe("selectRank", () => {
     expect(() => selectRank(spectrum, { energy: 1.5 })).toThrowError(/criterion.energy/);
     expect(() => selectRank(spectrum, { relativeError: -0.1 })).toThrowError(/criterion.relativeError/);
     expect(() => selectRank(spectrum, {} as never)).toThrowError(/exactly one of/);
-    expect(() => selectRank(spectrum, { energy: 0.5, relativeError: 0.1 } as never)).toThrowError(/got energy, relativeError/);
+    expect(() => selectRank(spectrum, { energy: 0.5, relativeError: 0.1 } as never)).toThrowError(
+      /got energy, relativeError/,
+    );
     expect(() => selectRank(spectrum, { parameterBudget: 100 } as never)).toThrowError(/criterion.shape/);
     expect(() => selectRank(spectrum, { parameterBudget: 16, shape: [10, 7] })).toThrowError(/below 17/);
   });

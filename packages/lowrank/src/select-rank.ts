@@ -74,7 +74,11 @@ export function selectRank(singularValues: ArrayLike<number>, criterion: SelectR
   };
 
   if (criterion.energy !== undefined) {
-    const energy = assertFiniteNumber(criterion.energy, caller, "criterion.energy", { min: 0, max: 1, exclusiveMin: true });
+    const energy = assertFiniteNumber(criterion.energy, caller, "criterion.energy", {
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+    });
     for (let rank = 1; rank <= count; rank++) {
       if (total === 0 || total - (suffix[rank] as number) >= energy * total * (1 - 1e-12)) return describe(rank);
     }

@@ -17,7 +17,10 @@ describe("truncatedSvd", () => {
         const measured = frobeniusDistance(reconstructSvd(svd).data, matrix.data);
         const expected = Math.sqrt(decaying.slice(rank).reduce((s, v) => s + v * v, 0));
         const relative = Math.abs(measured - expected) / expected;
-        expect(relative, `shape [${rows}, ${columns}] rank ${rank}: measured ${measured}, expected ${expected}`).toBeLessThan(1e-4);
+        expect(
+          relative,
+          `shape [${rows}, ${columns}] rank ${rank}: measured ${measured}, expected ${expected}`,
+        ).toBeLessThan(1e-4);
         expect(Math.abs(svd.residualNorm - expected) / expected).toBeLessThan(1e-4);
       }
     }
@@ -50,7 +53,9 @@ describe("truncatedSvd", () => {
   it("rejects rank < 1, rank > min(M, N), fractional rank, non-finite values, vectors and integer tensors", () => {
     const matrix = { data: new Float32Array(12).fill(1), shape: [3, 4] };
     for (const rank of [0, -1, 4, 2.5, Number.NaN]) {
-      expect(() => truncatedSvd(matrix, { rank })).toThrowError(/truncatedSvd: options.rank must be an integer in \[1, 3\]/);
+      expect(() => truncatedSvd(matrix, { rank })).toThrowError(
+        /truncatedSvd: options.rank must be an integer in \[1, 3\]/,
+      );
     }
     const withNaN = { data: Float32Array.from([1, 2, Number.NaN, 4]), shape: [2, 2] };
     expect(() => truncatedSvd(withNaN, { rank: 1 })).toThrowError(/non-finite value NaN at index 2/);
@@ -59,8 +64,12 @@ describe("truncatedSvd", () => {
     expect(() => truncatedSvd({ data: new Float32Array(5), shape: [5] }, { rank: 1 })).toThrowError(
       /must be a matrix \(2-D tensor\), got shape \[5\]/,
     );
-    expect(() => truncatedSvd({ data: new Float32Array(8), shape: [2, 2, 2] }, { rank: 1 })).toThrowError(/shape \[2, 2, 2\]/);
-    expect(() => truncatedSvd({ data: new Int32Array(4), shape: [2, 2] } as never, { rank: 1 })).toThrowError(/Float32Array or Float64Array/);
+    expect(() => truncatedSvd({ data: new Float32Array(8), shape: [2, 2, 2] }, { rank: 1 })).toThrowError(
+      /shape \[2, 2, 2\]/,
+    );
+    expect(() => truncatedSvd({ data: new Int32Array(4), shape: [2, 2] } as never, { rank: 1 })).toThrowError(
+      /Float32Array or Float64Array/,
+    );
     expect(() => truncatedSvd({ data: new Float32Array(0), shape: [0, 3] }, { rank: 1 })).toThrowError(/empty/);
     let caught: unknown;
     try {

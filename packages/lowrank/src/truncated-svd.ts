@@ -1,5 +1,5 @@
-import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import type { Tensor } from "@mc/core";
+import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { assertMatrix, assertRankOption, type MatrixInput } from "./matrix-input";
 
 /**
@@ -59,7 +59,10 @@ export function leadingColumns(matrix: Matrix, count: number): Tensor<Float64Arr
  *
  * `rank` defaults to min(rows, columns) (the full decomposition).
  */
-export function truncatedSvd(matrix: Tensor<Float32Array | Float64Array>, options: TruncatedSvdOptions = {}): TruncatedSvdResult {
+export function truncatedSvd(
+  matrix: Tensor<Float32Array | Float64Array>,
+  options: TruncatedSvdOptions = {},
+): TruncatedSvdResult {
   const caller = "truncatedSvd";
   const input = assertMatrix(matrix, caller);
   const { rank = Math.min(input.rows, input.columns) } = options;
@@ -90,7 +93,9 @@ export function truncatedSvd(matrix: Tensor<Float32Array | Float64Array>, option
 }
 
 /** U·diag(σ)·Vᵀ as a [rows, columns] float64 tensor: the reconstruction a decomposition stands for. */
-export function reconstructSvd(svd: Pick<SvdResult, "leftSingularVectors" | "singularValues" | "rightSingularVectors">): Tensor<Float64Array> {
+export function reconstructSvd(
+  svd: Pick<SvdResult, "leftSingularVectors" | "singularValues" | "rightSingularVectors">,
+): Tensor<Float64Array> {
   const [rows, rank] = svd.leftSingularVectors.shape as [number, number];
   const columns = svd.rightSingularVectors.shape[0] as number;
   const u = svd.leftSingularVectors.data;

@@ -1,5 +1,6 @@
 import { assertInteger, formatShape, InvalidArgumentError, ShapeMismatchError, type Tensor } from "@mc/core";
 import { softmaxBackward, softmaxLastAxis } from "./activations";
+import { gemm } from "./gemm";
 import { Linear } from "./linear";
 import { assertGradShape, assertInput, Module, requireCache } from "./module";
 
@@ -78,37 +79,34 @@ export class MultiHeadAttention extends Module {
     const v = this.v.forward(input).data;
     const { heads, headWidth: dh, width: d } = this;
     const scale = 1 / Math.sqrt(dh);
-    const scores = new Float32Array(batch * heads * tokens * tokens);
-    for (let b = 0; b < batch; b++) {
-      for (let h = 0; h < heads; h++) {
-        const mapBase = (b * heads + h) * tokens * tokens;
-        for (let i = 0; i < tokens; i++) {
-          const qBase = (b * tokens + i) * d + h * dh;
-          for (let j = 0; j < tokens; j++) {
-            const kBase = (b * tokens + j) * d + h * dh;
-            let acc = 0;
-            for (let t = 0; t < dh; t++) acc += (q[qBase + t] as number) * (k[kBase + t] as number);
-            scores[mapBase + i * tokens + j] = acc * scale;
-          }
-        }
-      }
+    const qh = toHeadMajor(q, batch, tokens, heads, dh);
+    const kh = toHeadMajor(k, batch, tokens, heads, dh);
+    const vh = toHeadMajor(v, batch, tokens, heads, dh);
+    const map = tokens * tokens;
+    const slab = tokens * dh;
+    const scores = new Float32Array(batch * heads * map);
+    for (let bh = 0; bh < batch * heads; bh++) {
+      gemm(qh.subarray(bh * slab, (bh + 1) * slab), kh.subarray(bh * slab, (bh + 1) * slab), {
+        m: tokens,
+        k: dh,
+        n: tokens,
+        transposeB: true,
+        alpha: scale,
+        c: scores.subarray(bh * map, (bh + 1) * map),
+      });
     }
     const probabilities = softmaxLastAxis(scores, tokens);
     // context = P·V per head, before the head mask; the mask gradient needs it unmasked.
-    const context = new Float32Array(batch * tokens * d);
-    for (let b = 0; b < batch; b++) {
-      for (let h = 0; h < heads; h++) {
-        const mapBase = (b * heads + h) * tokens * tokens;
-        for (let i = 0; i < tokens; i++) {
-          const cBase = (b * tokens + i) * d + h * dh;
-          for (let j = 0; j < tokens; j++) {
-            const p = probabilities[mapBase + i * tokens + j] as number;
-            const vBase = (b * tokens + j) * d + h * dh;
-            for (let t = 0; t < dh; t++) context[cBase + t] = (context[cBase + t] as number) + p * (v[vBase + t] as number);
-          }
-        }
-      }
+    const contextHeads = new Float32Array(batch * heads * slab);
+    for (let bh = 0; bh < batch * heads; bh++) {
+      gemm(probabilities.subarray(bh * map, (bh + 1) * map), vh.subarray(bh * slab, (bh + 1) * slab), {
+        m: tokens,
+        k: tokens,
+        n: dh,
+        c: contextHeads.subarray(bh * slab, (bh + 1) * slab),
+      });
     }
+    const context = fromHeadMajor(contextHeads, batch, tokens, heads, dh);
     const masked = new Float32Array(context.length);
     for (let r = 0; r < batch * tokens; r++) {
       for (let h = 0; h < heads; h++) {
@@ -120,7 +118,7 @@ export class MultiHeadAttention extends Module {
     const mapShape = [batch, heads, tokens, tokens];
     this.scores = { data: scores, shape: mapShape };
     this.probabilities = { data: probabilities, shape: mapShape };
-    this.cache = { q, k, v, context, batch, tokens, shape: input.shape };
+    this.cache = { q: qh, k: kh, v: vh, context, batch, tokens, shape: input.shape };
     return this.o.forward({ data: masked, shape: input.shape });
   }
 
@@ -147,52 +145,61 @@ export class MultiHeadAttention extends Module {
         this.headMaskGrad[h] = (this.headMaskGrad[h] as number) + dot;
       }
     }
-    const gradProbabilities = extra.probabilities ? extra.probabilities.data.slice() : new Float32Array(probabilities.length);
-    const gradV = new Float32Array(v.length);
-    for (let b = 0; b < batch; b++) {
-      for (let h = 0; h < heads; h++) {
-        const mapBase = (b * heads + h) * tokens * tokens;
-        for (let i = 0; i < tokens; i++) {
-          const gBase = (b * tokens + i) * d + h * dh;
-          for (let j = 0; j < tokens; j++) {
-            const vBase = (b * tokens + j) * d + h * dh;
-            const p = probabilities[mapBase + i * tokens + j] as number;
-            let acc = 0;
-            for (let t = 0; t < dh; t++) {
-              const g = gradContext[gBase + t] as number;
-              acc += g * (v[vBase + t] as number);
-              gradV[vBase + t] = (gradV[vBase + t] as number) + p * g;
-            }
-            gradProbabilities[mapBase + i * tokens + j] = (gradProbabilities[mapBase + i * tokens + j] as number) + acc;
-          }
-        }
-      }
+    const map = tokens * tokens;
+    const slab = tokens * dh;
+    const gradContextHeads = toHeadMajor(gradContext, batch, tokens, heads, dh);
+    const gradProbabilities = new Float32Array(probabilities.length);
+    const gradVHeads = new Float32Array(v.length);
+    for (let bh = 0; bh < batch * heads; bh++) {
+      const gU = gradContextHeads.subarray(bh * slab, (bh + 1) * slab);
+      gemm(gU, v.subarray(bh * slab, (bh + 1) * slab), {
+        m: tokens,
+        k: dh,
+        n: tokens,
+        transposeB: true,
+        c: gradProbabilities.subarray(bh * map, (bh + 1) * map),
+      });
+      gemm(probabilities.subarray(bh * map, (bh + 1) * map), gU, {
+        m: tokens,
+        k: tokens,
+        n: dh,
+        transposeA: true,
+        c: gradVHeads.subarray(bh * slab, (bh + 1) * slab),
+      });
+    }
+    if (extra.probabilities) {
+      const e = extra.probabilities.data;
+      for (let i = 0; i < gradProbabilities.length; i++) gradProbabilities[i] = (gradProbabilities[i] as number) + (e[i] as number);
     }
     const gradScores = softmaxBackward(probabilities, gradProbabilities, tokens);
     if (extra.scores) {
-      const s = extra.scores.data;
-      for (let i = 0; i < gradScores.length; i++) gradScores[i] = (gradScores[i] as number) + (s[i] as number);
+      const e = extra.scores.data;
+      for (let i = 0; i < gradScores.length; i++) gradScores[i] = (gradScores[i] as number) + (e[i] as number);
     }
     const scale = 1 / Math.sqrt(dh);
-    const gradQ = new Float32Array(q.length);
-    const gradK = new Float32Array(k.length);
-    for (let b = 0; b < batch; b++) {
-      for (let h = 0; h < heads; h++) {
-        const mapBase = (b * heads + h) * tokens * tokens;
-        for (let i = 0; i < tokens; i++) {
-          const qBase = (b * tokens + i) * d + h * dh;
-          for (let j = 0; j < tokens; j++) {
-            const gs = (gradScores[mapBase + i * tokens + j] as number) * scale;
-            if (gs === 0) continue;
-            const kBase = (b * tokens + j) * d + h * dh;
-            for (let t = 0; t < dh; t++) {
-              gradQ[qBase + t] = (gradQ[qBase + t] as number) + gs * (k[kBase + t] as number);
-              gradK[kBase + t] = (gradK[kBase + t] as number) + gs * (q[qBase + t] as number);
-            }
-          }
-        }
-      }
+    const gradQHeads = new Float32Array(q.length);
+    const gradKHeads = new Float32Array(k.length);
+    for (let bh = 0; bh < batch * heads; bh++) {
+      const gS = gradScores.subarray(bh * map, (bh + 1) * map);
+      gemm(gS, k.subarray(bh * slab, (bh + 1) * slab), {
+        m: tokens,
+        k: tokens,
+        n: dh,
+        alpha: scale,
+        c: gradQHeads.subarray(bh * slab, (bh + 1) * slab),
+      });
+      gemm(gS, q.subarray(bh * slab, (bh + 1) * slab), {
+        m: tokens,
+        k: tokens,
+        n: dh,
+        transposeA: true,
+        alpha: scale,
+        c: gradKHeads.subarray(bh * slab, (bh + 1) * slab),
+      });
     }
+    const gradQ = fromHeadMajor(gradQHeads, batch, tokens, heads, dh);
+    const gradK = fromHeadMajor(gradKHeads, batch, tokens, heads, dh);
+    const gradV = fromHeadMajor(gradVHeads, batch, tokens, heads, dh);
     const gx = this.q.backward({ data: gradQ, shape }).data;
     const gk = this.k.backward({ data: gradK, shape }).data;
     const gv = this.v.backward({ data: gradV, shape }).data;
@@ -200,4 +207,36 @@ export class MultiHeadAttention extends Module {
     for (let i = 0; i < out.length; i++) out[i] = (gx[i] as number) + (gk[i] as number) + (gv[i] as number);
     return { data: out, shape };
   }
+}
+
+/** [batch, tokens, heads·dh] → [batch, heads, tokens, dh], so each head's block is contiguous. */
+function toHeadMajor(x: Float32Array, batch: number, tokens: number, heads: number, dh: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const d = heads * dh;
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < tokens; t++) {
+      const src = (b * tokens + t) * d;
+      for (let h = 0; h < heads; h++) {
+        const dst = ((b * heads + h) * tokens + t) * dh;
+        for (let j = 0; j < dh; j++) out[dst + j] = x[src + h * dh + j] as number;
+      }
+    }
+  }
+  return out;
+}
+
+/** Inverse of `toHeadMajor`. */
+function fromHeadMajor(x: Float32Array, batch: number, tokens: number, heads: number, dh: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const d = heads * dh;
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < tokens; t++) {
+      const dst = (b * tokens + t) * d;
+      for (let h = 0; h < heads; h++) {
+        const src = ((b * heads + h) * tokens + t) * dh;
+        for (let j = 0; j < dh; j++) out[dst + h * dh + j] = x[src + j] as number;
+      }
+    }
+  }
+  return out;
 }

@@ -13,7 +13,8 @@ import { decodeTensor, encodeTensor, tensorToFloat32 } from "./onnx-tensor";
 export function foldBatchNormInPlace(model: OnnxModel): number {
   const useCounts = new Map<string, number>();
   forEachGraph(model, (graph) => {
-    for (const value of graph.output ?? []) if (value.name) useCounts.set(value.name, (useCounts.get(value.name) ?? 0) + 1);
+    for (const value of graph.output ?? [])
+      if (value.name) useCounts.set(value.name, (useCounts.get(value.name) ?? 0) + 1);
     for (const node of graph.node ?? []) {
       for (const input of node.input ?? []) if (input) useCounts.set(input, (useCounts.get(input) ?? 0) + 1);
     }
@@ -23,7 +24,8 @@ export function foldBatchNormInPlace(model: OnnxModel): number {
   forEachGraph(model, (graph) => {
     const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? "", t]));
     const producers = new Map<string, NodeProto>();
-    for (const node of graph.node ?? []) for (const output of node.output ?? []) if (output) producers.set(output, node);
+    for (const node of graph.node ?? [])
+      for (const output of node.output ?? []) if (output) producers.set(output, node);
     const removed = new Set<NodeProto>();
     const foldedParameters = new Set<string>();
     for (const bn of graph.node ?? []) {
@@ -84,14 +86,16 @@ function fold(
     Float32Array,
   ];
   if ([gamma, beta, mean, variance].some((v) => v.length !== channels) || channels === 0) return undefined;
-  const bias = biasProto === undefined ? new Float32Array(channels) : tensorToFloat32(decodeTensor(biasProto, "foldBatchNorm"));
+  const bias =
+    biasProto === undefined ? new Float32Array(channels) : tensorToFloat32(decodeTensor(biasProto, "foldBatchNorm"));
   if (bias.length !== channels) return undefined;
   const perChannel = weight.length / channels;
   const newWeight = new Float32Array(weight.length);
   const newBias = new Float32Array(channels);
   for (let o = 0; o < channels; o++) {
     const factor = (gamma[o] as number) / Math.sqrt((variance[o] as number) + epsilon);
-    for (let i = 0; i < perChannel; i++) newWeight[o * perChannel + i] = (weight[o * perChannel + i] as number) * factor;
+    for (let i = 0; i < perChannel; i++)
+      newWeight[o * perChannel + i] = (weight[o * perChannel + i] as number) * factor;
     newBias[o] = ((bias[o] as number) - (mean[o] as number)) * factor + (beta[o] as number);
   }
   return { weight: newWeight, bias: newBias };

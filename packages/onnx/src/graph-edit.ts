@@ -14,7 +14,8 @@ export function makeNode(
   domain?: string,
 ): NodeProto {
   const attribute: AttributeProto[] = Object.entries(attributes).map(([key, value]) => {
-    if (typeof value === "string") return { name: key, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
+    if (typeof value === "string")
+      return { name: key, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
     if (Array.isArray(value)) return { name: key, type: OnnxAttributeType.INTS, ints: value };
     if (typeof value === "number") {
       return Number.isInteger(value) && !floatAttributes.has(key)
@@ -66,7 +67,8 @@ export class GraphEditor {
     const name = this.fresh(base);
     const tensor = encodeTensor(name, data, shape, dataType);
     if (!this.isSubgraph || anchor === undefined) {
-      (this.graph.initializer ??= []).push(tensor);
+      if (this.graph.initializer === undefined) this.graph.initializer = [];
+      this.graph.initializer.push(tensor);
     } else {
       this.insertBefore(anchor, makeNode("Constant", [], [name], this.fresh(`${name}_Constant`), { value: tensor }));
     }
@@ -103,7 +105,9 @@ export class GraphEditor {
     }
     this.graph.node = nodes;
     if (this.removedInitializers.size > 0) {
-      this.graph.initializer = (this.graph.initializer ?? []).filter((t) => !this.removedInitializers.has(t.name ?? ""));
+      this.graph.initializer = (this.graph.initializer ?? []).filter(
+        (t) => !this.removedInitializers.has(t.name ?? ""),
+      );
       // IR < 4 models also list initializers as graph inputs; a name produced by a node may not be an input.
       this.graph.input = (this.graph.input ?? []).filter((v) => !this.removedInitializers.has(v.name ?? ""));
     }

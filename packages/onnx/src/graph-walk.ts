@@ -77,7 +77,9 @@ export function mapModelTensors(model: OnnxModel, map: (tensor: TensorProto) => 
 
 /** The version of the default ONNX domain the model imports (`""` or `ai.onnx`), or undefined. */
 export function defaultOpsetVersion(model: OnnxModel): number | undefined {
-  const entry = (model.opsetImport ?? []).find((o) => o.domain === undefined || o.domain === "" || o.domain === "ai.onnx");
+  const entry = (model.opsetImport ?? []).find(
+    (o) => o.domain === undefined || o.domain === "" || o.domain === "ai.onnx",
+  );
   return entry?.version;
 }
 

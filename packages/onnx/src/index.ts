@@ -2,7 +2,6 @@ export {
   type ActivationObserver,
   type CalibrateOnnxOptions,
   calibrateOnnx,
-  entropyThreshold,
   type OnnxRunner,
 } from "./calibrate-onnx";
 export { foldBatchNormInPlace } from "./fold-batch-norm";
@@ -45,3 +44,4 @@ export {
   type WriteOnnxResult,
   writeOnnx,
 } from "./read-onnx";
+export { type ToOnnxOptions, toOnnx } from "./to-onnx";

@@ -36,7 +36,10 @@ export interface OnnxInspection {
 /** Operators, parameter counts and bytes per initializer (also Constant nodes and subgraphs). */
 export function inspectOnnx(model: OnnxModel): OnnxInspection {
   if (typeof model !== "object" || model === null || model.graph === undefined) {
-    throw new InvalidArgumentError({ message: "inspectOnnx: model must be an ONNX model with a graph", argument: "model" });
+    throw new InvalidArgumentError({
+      message: "inspectOnnx: model must be an ONNX model with a graph",
+      argument: "model",
+    });
   }
   const counts = new Map<string, { opType: string; domain: string; count: number }>();
   let nodeCount = 0;

@@ -45,7 +45,11 @@ export async function readOnnxFile(path: string, options: ReadOnnxOptions = {}):
  * first, then renamed. Refuses to overwrite the file the model was read from, or any file a
  * model was read from in this process.
  */
-export async function writeOnnxFile(path: string, model: OnnxModel, options: WriteOnnxOptions = {}): Promise<{ bytes: number }> {
+export async function writeOnnxFile(
+  path: string,
+  model: OnnxModel,
+  options: WriteOnnxOptions = {},
+): Promise<{ bytes: number }> {
   const fs = nodeBuiltin<NodeFsPromises>("node:fs/promises", "writeOnnxFile");
   const paths = nodeBuiltin<NodePath>("node:path", "writeOnnxFile");
   const target = paths.resolve(path);
@@ -74,8 +78,6 @@ export async function writeOnnxFile(path: string, model: OnnxModel, options: Wri
   }
   return { bytes: bytes.length };
 }
-
-
 
 async function atomicWrite(fs: NodeFsPromises, file: string, data: Uint8Array): Promise<void> {
   const temporary = `${file}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;

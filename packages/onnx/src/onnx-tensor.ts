@@ -1,7 +1,7 @@
 import {
+  bfloat16ToFloat32Array,
   FormatError,
   float16ToFloat32Array,
-  bfloat16ToFloat32Array,
   formatShape,
   InvalidArgumentError,
   UnsupportedError,

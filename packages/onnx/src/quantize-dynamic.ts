@@ -28,7 +28,8 @@ export function weightAsKByN(source: WeightSource, use: WeightUse): MatMulWeight
   const [rows, cols] = tensor.shape as [number, number];
   if (use.node.opType === "Gemm" && getIntAttribute(use.node, "transB", 0) === 1) {
     const transposed = new Float32Array(values.length);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) transposed[j * rows + i] = values[i * cols + j] as number;
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) transposed[j * rows + i] = values[i * cols + j] as number;
     return { values: transposed, k: cols, n: rows };
   }
   return { values, k: rows, n: cols };
@@ -48,7 +49,10 @@ export function gemmEpilogue(use: WeightUse, editor: ModelEditor): { alpha: numb
   const graphEditor = editor.for(use.graph);
   const betaName = graphEditor.addConstant(`${use.node.name}_beta`, Float32Array.of(beta), [], use.node);
   const scaled = graphEditor.fresh(`${c}_times_beta`);
-  graphEditor.insertBefore(use.node, makeNode("Mul", [c, betaName], [scaled], graphEditor.fresh(`${use.node.name}_beta_Mul`)));
+  graphEditor.insertBefore(
+    use.node,
+    makeNode("Mul", [c, betaName], [scaled], graphEditor.fresh(`${use.node.name}_beta_Mul`)),
+  );
   return { alpha, bias: scaled };
 }
 
@@ -75,7 +79,7 @@ export function quantizeDynamicMatMuls(
     let converted = 0;
     for (const use of uses) {
       const weight = weightAsKByN(source, use);
-      if (weight === undefined || skipReason(source, weight.values, settings.minElements) !== undefined) continue;
+      if (weight === undefined || skipReason(weight.values, settings.minElements) !== undefined) continue;
       const axis = settings.perChannel ? 1 : undefined;
       const quantized = quantizeWeight(weight.values, [weight.k, weight.n], axis, settings.weightType);
       const { alpha, bias } = gemmEpilogue(use, editor);
@@ -84,7 +88,12 @@ export function quantizeDynamicMatMuls(
       const base = node.name || source.name;
       const scale = Float32Array.from(quantized.scale, (s) => s * alpha);
       const scaleShape = axis === undefined ? [] : [weight.n];
-      const weightName = graphEditor.addConstant(`${source.name}_quantized`, quantized.data, [weight.k, weight.n], node);
+      const weightName = graphEditor.addConstant(
+        `${source.name}_quantized`,
+        quantized.data,
+        [weight.k, weight.n],
+        node,
+      );
       const scaleName = graphEditor.addConstant(`${source.name}_scale`, scale, scaleShape, node);
       const input = node.input?.[0] as string;
       const [aq, as, azp] = [`${base}_input_quantized`, `${base}_input_scale`, `${base}_input_zero_point`].map((n) =>
@@ -92,7 +101,9 @@ export function quantizeDynamicMatMuls(
       ) as [string, string, string];
       const integerInputs = [aq, weightName, azp];
       if (settings.weightType === "uint8") {
-        integerInputs.push(graphEditor.addConstant(`${source.name}_zero_point`, Uint8Array.from(quantized.zeroPoint), scaleShape, node));
+        integerInputs.push(
+          graphEditor.addConstant(`${source.name}_zero_point`, Uint8Array.from(quantized.zeroPoint), scaleShape, node),
+        );
       }
       const product = graphEditor.fresh(`${base}_MatMulInteger_output`);
       const productFloat = graphEditor.fresh(`${base}_MatMulInteger_output_float`);
@@ -106,7 +117,8 @@ export function quantizeDynamicMatMuls(
         makeNode("Mul", [as, scaleName], [combinedScale], graphEditor.fresh(`${base}_scale_Mul`)),
         makeNode("Mul", [productFloat, combinedScale], [scaled], graphEditor.fresh(`${base}_output_Mul`)),
       ];
-      if (bias !== undefined) replacement.push(makeNode("Add", [scaled, bias], [output], graphEditor.fresh(`${base}_bias_Add`)));
+      if (bias !== undefined)
+        replacement.push(makeNode("Add", [scaled, bias], [output], graphEditor.fresh(`${base}_bias_Add`)));
       graphEditor.replaceNode(node, replacement);
       bytesAfter += quantized.data.length + 4 * scale.length + (settings.weightType === "uint8" ? scale.length : 0);
       sqnr = Math.min(sqnr, sqnrDb(weight.values, quantized.dequantized));

@@ -11,8 +11,10 @@ export const MICROSOFT_DOMAIN = "com.microsoft";
 
 /** Adds `com.microsoft` version 1 to the model's opset imports when missing. */
 export function ensureMicrosoftOpset(model: OnnxModel): void {
-  const imports = (model.opsetImport ??= []);
-  if (!imports.some((entry) => entry.domain === MICROSOFT_DOMAIN)) imports.push({ domain: MICROSOFT_DOMAIN, version: 1 });
+  if (model.opsetImport === undefined) model.opsetImport = [];
+  const imports = model.opsetImport;
+  if (!imports.some((entry) => entry.domain === MICROSOFT_DOMAIN))
+    imports.push({ domain: MICROSOFT_DOMAIN, version: 1 });
 }
 
 /**
@@ -36,7 +38,7 @@ export function quantizeNBitsMatMuls(
     let converted = 0;
     for (const use of uses) {
       const weight = weightAsKByN(source, use);
-      if (weight === undefined || skipReason(source, weight.values, settings.minElements) !== undefined) continue;
+      if (weight === undefined || skipReason(weight.values, settings.minElements) !== undefined) continue;
       const { k, n } = weight;
       const quantized = quantizeNBits(weight.values, k, n, settings.blockSize, settings.symmetric);
       const { alpha, bias } = gemmEpilogue(use, editor);
@@ -46,17 +48,39 @@ export function quantizeNBitsMatMuls(
       const scales = alpha === 1 ? quantized.scales : Float32Array.from(quantized.scales, (s) => s * alpha);
       const inputs = [
         node.input?.[0] as string,
-        graphEditor.addConstant(`${source.name}_quantized`, quantized.packed, [n, quantized.blocks, settings.blockSize / 2], node),
+        graphEditor.addConstant(
+          `${source.name}_quantized`,
+          quantized.packed,
+          [n, quantized.blocks, settings.blockSize / 2],
+          node,
+        ),
         graphEditor.addConstant(`${source.name}_scales`, scales, [n * quantized.blocks], node),
       ];
       if (quantized.zeroPoints !== undefined) {
-        inputs.push(graphEditor.addConstant(`${source.name}_zero_points`, quantized.zeroPoints, [quantized.zeroPoints.length], node));
+        inputs.push(
+          graphEditor.addConstant(
+            `${source.name}_zero_points`,
+            quantized.zeroPoints,
+            [quantized.zeroPoints.length],
+            node,
+          ),
+        );
       }
       const output = node.output?.[0] as string;
       const product = bias === undefined ? output : graphEditor.fresh(`${base}_MatMulNBits_output`);
       const attributes = { K: k, N: n, bits: 4, block_size: settings.blockSize };
-      const replacement = [makeNode("MatMulNBits", inputs, [product], graphEditor.fresh(`${base}_MatMulNBits`), attributes, MICROSOFT_DOMAIN)];
-      if (bias !== undefined) replacement.push(makeNode("Add", [product, bias], [output], graphEditor.fresh(`${base}_bias_Add`)));
+      const replacement = [
+        makeNode(
+          "MatMulNBits",
+          inputs,
+          [product],
+          graphEditor.fresh(`${base}_MatMulNBits`),
+          attributes,
+          MICROSOFT_DOMAIN,
+        ),
+      ];
+      if (bias !== undefined)
+        replacement.push(makeNode("Add", [product, bias], [output], graphEditor.fresh(`${base}_bias_Add`)));
       graphEditor.replaceNode(node, replacement);
       bytesAfter += quantized.packed.length + 4 * scales.length + (quantized.zeroPoints?.length ?? 0);
       sqnr = Math.min(sqnr, sqnrDb(weight.values, quantized.dequantized));

@@ -1,14 +1,13 @@
 import { assertInteger, assertOneOf, InvalidArgumentError, UnsupportedError } from "@mc/core";
 import { foldBatchNormInPlace } from "./fold-batch-norm";
 import { ModelEditor } from "./graph-edit";
-import { cloneModel, collectNames, defaultOpsetVersion } from "./graph-walk";
+import { cloneModel, collectNames, defaultOpsetVersion, forEachTensorProto } from "./graph-walk";
 import type { NodeProto, OnnxModel } from "./onnx-schema";
 import { tensorProtoStoredBytes } from "./onnx-tensor";
 import { quantizeDynamicMatMuls } from "./quantize-dynamic";
 import { ensureMicrosoftOpset, quantizeNBitsMatMuls } from "./quantize-nbits";
 import { type ActivationRanges, insertActivationQdq } from "./quantize-static";
 import { quantizeSourceWeightOnly, type TensorQuantizationReport } from "./quantize-weight-only";
-import { forEachTensorProto } from "./graph-walk";
 import { writeOnnx } from "./read-onnx";
 import type { WeightDtype } from "./weight-quant";
 import { findWeightSources, WEIGHT_INPUTS } from "./weight-sources";
@@ -114,7 +113,10 @@ export function quantizeOnnx(model: OnnxModel, options: QuantizeOnnxOptions = {}
     });
   }
   if (typeof model !== "object" || model === null || model.graph === undefined) {
-    throw new InvalidArgumentError({ message: `${caller}: model must be an ONNX model with a graph`, argument: "model" });
+    throw new InvalidArgumentError({
+      message: `${caller}: model must be an ONNX model with a graph`,
+      argument: "model",
+    });
   }
   const opset = defaultOpsetVersion(model) ?? 0;
   if (opset < 9) {
@@ -221,10 +223,13 @@ function removeUnusedConstants(model: OnnxModel, candidates: Set<string>): void 
   };
   if (model.graph !== undefined) collect(model.graph);
   for (const graph of graphs) {
-    graph.initializer = (graph.initializer ?? []).filter((t) => !candidates.has(t.name ?? "") || used.has(t.name ?? ""));
+    graph.initializer = (graph.initializer ?? []).filter(
+      (t) => !candidates.has(t.name ?? "") || used.has(t.name ?? ""),
+    );
     graph.input = (graph.input ?? []).filter((v) => !candidates.has(v.name ?? "") || used.has(v.name ?? ""));
     graph.node = (graph.node ?? []).filter(
-      (node) => !(node.opType === "Constant" && candidates.has(node.output?.[0] ?? "") && !used.has(node.output?.[0] ?? "")),
+      (node) =>
+        !(node.opType === "Constant" && candidates.has(node.output?.[0] ?? "") && !used.has(node.output?.[0] ?? "")),
     );
   }
 }

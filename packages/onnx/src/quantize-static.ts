@@ -65,7 +65,12 @@ export function insertActivationQdq(
     dequantizedName.set(name, dequantized);
     const pair = [
       makeNode("QuantizeLinear", [name, scaleName, zeroName], [quantized], graphEditor.fresh(`${name}_QuantizeLinear`)),
-      makeNode("DequantizeLinear", [quantized, scaleName, zeroName], [dequantized], graphEditor.fresh(`${name}_DequantizeLinear`)),
+      makeNode(
+        "DequantizeLinear",
+        [quantized, scaleName, zeroName],
+        [dequantized],
+        graphEditor.fresh(`${name}_DequantizeLinear`),
+      ),
     ];
     const producer = (graph.node ?? []).find((node) => node.output?.includes(name));
     if (producer === undefined) {

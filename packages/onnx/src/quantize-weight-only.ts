@@ -43,7 +43,7 @@ export function consumersOf(source: WeightSource): string[] {
 }
 
 /** Reasons not to quantize a weight, or undefined when it should be. */
-export function skipReason(source: WeightSource, values: Float32Array, minElements: number): string | undefined {
+export function skipReason(values: Float32Array, minElements: number): string | undefined {
   if (values.length < minElements) return `${values.length} elements < minElements ${minElements}`;
   const bad = findNonFinite(values);
   if (bad >= 0) return `non-finite value ${values[bad]} at index ${bad}`;
@@ -73,7 +73,7 @@ export function quantizeSourceWeightOnly(
     bytesAfter: bytesBefore,
     sqnrDb: Number.POSITIVE_INFINITY,
   };
-  const reason = skipReason(source, values, settings.minElements);
+  const reason = skipReason(values, settings.minElements);
   if (reason !== undefined) return { ...base, reason };
   const axis = chooseAxis(source, settings.perChannel);
   const quantized = quantizeWeight(values, tensor.shape, axis, settings.weightType);
@@ -97,7 +97,15 @@ export function quantizeSourceWeightOnly(
       inputs.push(graphEditor.addConstant(`${source.name}_zero_point`, zeroPoint, scaleShape, anchor));
     }
     const attributes: Record<string, number> = axis === undefined ? {} : { axis };
-    nodes.push(makeNode("DequantizeLinear", inputs, [source.name], graphEditor.fresh(`${source.name}_DequantizeLinear`), attributes));
+    nodes.push(
+      makeNode(
+        "DequantizeLinear",
+        inputs,
+        [source.name],
+        graphEditor.fresh(`${source.name}_DequantizeLinear`),
+        attributes,
+      ),
+    );
   } else {
     nodes.push(...castMulFallback(graphEditor, source, dataName, quantized, shape, axis, hasZeroPoint, anchor));
   }
@@ -122,7 +130,12 @@ function castMulFallback(
   let current = editor.fresh(`${source.name}_cast`);
   nodes.push(makeNode("Cast", [dataName], [current], editor.fresh(`${source.name}_Cast`), { to: 1 }));
   if (hasZeroPoint) {
-    const zero = editor.addConstant(`${source.name}_zero_point_float`, Float32Array.from(quantized.zeroPoint), broadcastShape, anchor);
+    const zero = editor.addConstant(
+      `${source.name}_zero_point_float`,
+      Float32Array.from(quantized.zeroPoint),
+      broadcastShape,
+      anchor,
+    );
     const shifted = editor.fresh(`${source.name}_shifted`);
     nodes.push(makeNode("Sub", [current, zero], [shifted], editor.fresh(`${source.name}_Sub`)));
     current = shifted;

@@ -55,13 +55,25 @@ describe("readOnnx / writeOnnx", () => {
     ];
     const typed = [
       { name: "f", dims: [2], dataType: OnnxDataType.FLOAT, floatData: [1.5, -2] },
-      { name: "h", dims: [2], dataType: OnnxDataType.FLOAT16, int32Data: [float32ToFloat16Bits(0.5), float32ToFloat16Bits(-3)] },
+      {
+        name: "h",
+        dims: [2],
+        dataType: OnnxDataType.FLOAT16,
+        int32Data: [float32ToFloat16Bits(0.5), float32ToFloat16Bits(-3)],
+      },
       { name: "i8", dims: [2], dataType: OnnxDataType.INT8, int32Data: [-128, 127] },
       { name: "u8", dims: [2], dataType: OnnxDataType.UINT8, int32Data: [0, 255] },
       { name: "i32", dims: [2], dataType: OnnxDataType.INT32, int32Data: [-7, 2 ** 30] },
       { name: "i64", dims: [2], dataType: OnnxDataType.INT64, int64Data: [-5, 2 ** 40] },
     ];
-    const expected = [[1.5, -2], [0.5, -3], [-128, 127], [0, 255], [-7, 2 ** 30], [-5, 2 ** 40]];
+    const expected = [
+      [1.5, -2],
+      [0.5, -3],
+      [-128, 127],
+      [0, 255],
+      [-7, 2 ** 30],
+      [-5, 2 ** 40],
+    ];
     const model = buildModel({ nodes: [], inputs: [], outputs: [], initializers: [...raw, ...typed] });
     const back = readOnnx(writeOnnx(model).bytes);
     for (const [index, tensor] of (back.graph?.initializer ?? []).entries()) {
@@ -122,7 +134,9 @@ describe("readOnnx / writeOnnx", () => {
 
   it("reports a missing or out-of-range external data file clearly", () => {
     const dir = mkdtempSync(join(tmpdir(), "mc-onnx-"));
-    const { bytes, externalFiles } = writeOnnx(sampleModel(), { externalData: { location: "w.bin", sizeThreshold: 100 } });
+    const { bytes, externalFiles } = writeOnnx(sampleModel(), {
+      externalData: { location: "w.bin", sizeThreshold: 100 },
+    });
     expect(() => readOnnx(bytes, { baseDir: dir })).toThrow(McError);
     expect(() => readOnnx(bytes, { baseDir: dir })).toThrow(/w\.bin/);
     expect(() => readOnnx(bytes)).toThrow(InvalidArgumentError);

@@ -1,5 +1,5 @@
 import { FormatError, InvalidArgumentError, McError, UnsupportedError } from "@mc/core";
-import protobuf from "protobufjs/light.js";
+import type protobuf from "protobufjs/light.js";
 import { defaultOpsetVersion, mapModelTensors } from "./graph-walk";
 import { getModelProtoType, type OnnxModel, type TensorProto } from "./onnx-schema";
 
@@ -26,8 +26,7 @@ interface NodePath {
 
 /** Node's built-ins without a static import, so the package still bundles for browsers. */
 export function nodeBuiltin<T>(name: string, caller: string): T {
-  const getter = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
+  const getter = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
   if (typeof getter !== "function") {
     throw new UnsupportedError({
       message: `${caller}: reading or writing files needs Node.js (>= 20.16); pass the bytes instead`,
@@ -69,7 +68,8 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
   const loader = loadExternalData ?? (baseDir !== undefined ? fileLoader(baseDir) : undefined);
   if (loader === undefined) {
     throw new InvalidArgumentError({
-      message: "readOnnx: the model keeps tensors in external data files; pass options.baseDir or options.loadExternalData",
+      message:
+        "readOnnx: the model keeps tensors in external data files; pass options.baseDir or options.loadExternalData",
       argument: "options.baseDir",
     });
   }
@@ -175,7 +175,10 @@ export interface WriteOnnxResult {
 /** Serializes a model. The input model is not modified. */
 export function writeOnnx(model: OnnxModel, options: WriteOnnxOptions = {}): WriteOnnxResult {
   if (typeof model !== "object" || model === null || model.graph === undefined) {
-    throw new InvalidArgumentError({ message: "writeOnnx: model must be an ONNX model with a graph", argument: "model" });
+    throw new InvalidArgumentError({
+      message: "writeOnnx: model must be an ONNX model with a graph",
+      argument: "model",
+    });
   }
   const externalFiles = new Map<string, Uint8Array>();
   let toEncode = model;
@@ -219,7 +222,10 @@ export function writeOnnx(model: OnnxModel, options: WriteOnnxOptions = {}): Wri
   const type = getModelProtoType();
   const problem = type.verify(toEncode);
   if (problem !== null) {
-    throw new InvalidArgumentError({ message: `writeOnnx: model is not a valid ModelProto (${problem})`, argument: "model" });
+    throw new InvalidArgumentError({
+      message: `writeOnnx: model is not a valid ModelProto (${problem})`,
+      argument: "model",
+    });
   }
   const writer = type.encode(toEncode as unknown as protobuf.Message);
   // protobufjs hands out a Node Buffer in Node; callers get a plain Uint8Array everywhere.

@@ -1,4 +1,5 @@
 import { roundHalfEven } from "@mc/core";
+import { chooseQParamsPerChannel, quantizePerChannel, quantizePerTensor } from "@mc/quant";
 
 /** Integer types weights are stored in by the weight-only and dynamic modes. */
 export type WeightDtype = "int8" | "uint8";
@@ -22,10 +23,12 @@ export function channelLayout(shape: readonly number[], axis: number | undefined
 }
 
 /**
- * Affine quantization of a weight: int8 symmetric (zero point 0, levels -127..127, the narrow
- * range onnxruntime uses for weights so that -x quantizes to -q) or uint8 asymmetric with a range
- * that always contains 0 (so zero padding stays exact). Scales are rounded to float32 before the
- * values are divided, so `dequantized` equals what DequantizeLinear computes from the stored bytes.
+ * Affine quantization of a weight with @mc/quant: int8 symmetric (zero point 0, levels
+ * -127..127, the narrow range onnxruntime uses for weights so that -x quantizes to -q) or uint8
+ * asymmetric with a range that always contains 0 (so zero padding stays exact). Scale and zero
+ * point follow `chooseQParams` (PyTorch's formulas, computed in float32), the integers
+ * `quantizePerChannel`/`quantizePerTensor` (ONNX QuantizeLinear, round half to even), so
+ * `dequantized` equals what DequantizeLinear computes from the stored bytes.
  */
 export function quantizeWeight(
   values: Float32Array,
@@ -50,41 +53,24 @@ export function quantizeWeight(
       maximum[c] = hi;
     }
   }
-  const scale = new Float32Array(channels);
-  const zeroPoint = new Int32Array(channels);
-  const qmin = dtype === "int8" ? -127 : 0;
-  const qmax = dtype === "int8" ? 127 : 255;
-  for (let c = 0; c < channels; c++) {
-    const lo = minimum[c] as number;
-    const hi = maximum[c] as number;
-    if (dtype === "int8") {
-      const absMax = Math.max(-lo, hi);
-      scale[c] = absMax > 0 ? absMax / 127 : 1;
-    } else {
-      const range = hi - lo;
-      scale[c] = range > 0 ? range / 255 : 1;
-      // fround first: the zero point must be computed with the scale that is stored.
-      zeroPoint[c] = Math.min(255, Math.max(0, roundHalfEven(-lo / Math.fround(scale[c] as number))));
-    }
-    // A range below float32's normal range would round the scale to 0; keep it positive.
-    if (!((scale[c] as number) >= 2 ** -126)) scale[c] = 2 ** -126;
-  }
-  const count = values.length;
-  const data = dtype === "int8" ? new Int8Array(count) : new Uint8Array(count);
-  const dequantized = new Float32Array(count);
+  const qparamOptions = { dtype, symmetric: dtype === "int8", narrowRange: dtype === "int8" };
+  const { scales, zeroPoints } = chooseQParamsPerChannel({ min: minimum, max: maximum }, qparamOptions);
+  const tensor = { data: values, shape };
+  const quantized =
+    axis === undefined
+      ? quantizePerTensor(tensor, scales[0] as number, zeroPoints[0] as number, dtype)
+      : quantizePerChannel(tensor, scales, zeroPoints, axis, dtype);
+  const data = quantized.data;
+  const dequantized = new Float32Array(values.length);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
-      const s = scale[c] as number;
-      const z = zeroPoint[c] as number;
+      const s = quantized.scale[c] as number;
+      const z = quantized.zeroPoint[c] as number;
       const base = (o * channels + c) * inner;
-      for (let i = 0; i < inner; i++) {
-        const q = Math.min(qmax, Math.max(qmin, roundHalfEven((values[base + i] as number) / s) + z));
-        data[base + i] = q;
-        dequantized[base + i] = (q - z) * s;
-      }
+      for (let i = 0; i < inner; i++) dequantized[base + i] = ((data[base + i] as number) - z) * s;
     }
   }
-  return { data, scale, zeroPoint, dequantized };
+  return { data, scale: quantized.scale, zeroPoint: quantized.zeroPoint, dequantized };
 }
 
 /** Signal-to-quantization-noise ratio in dB (Infinity when exact). */
@@ -154,7 +140,8 @@ export function quantizeNBits(
         scale = Math.fround(hi - lo > 0 ? (hi - lo) / 15 : 1);
         zero = Math.min(15, Math.max(0, roundHalfEven(-lo / scale)));
         const zeroIndex = col * zeroPointStride + (b >> 1);
-        (zeroPoints as Uint8Array)[zeroIndex] = ((zeroPoints as Uint8Array)[zeroIndex] as number) | (b & 1 ? zero << 4 : zero);
+        (zeroPoints as Uint8Array)[zeroIndex] =
+          ((zeroPoints as Uint8Array)[zeroIndex] as number) | (b & 1 ? zero << 4 : zero);
       }
       scales[col * blocks + b] = scale;
       for (let i = 0; i < blockSize; i++) {

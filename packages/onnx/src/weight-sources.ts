@@ -15,7 +15,16 @@ export const WEIGHT_INPUTS: Record<string, readonly number[]> = {
 };
 
 /** Ops that only move or reshape data, through which a weight may reach its consumer. */
-const DATA_MOVEMENT_OPS = new Set(["Identity", "Reshape", "Unsqueeze", "Squeeze", "Transpose", "Slice", "Concat", "Split"]);
+const DATA_MOVEMENT_OPS = new Set([
+  "Identity",
+  "Reshape",
+  "Unsqueeze",
+  "Squeeze",
+  "Transpose",
+  "Slice",
+  "Concat",
+  "Split",
+]);
 
 export interface WeightUse {
   node: NodeProto;
@@ -68,10 +77,7 @@ type Scope = Map<string, WeightSource | NodeProto | null>;
  * its node through data-movement ops (Silero's LSTM weights are sliced and concatenated into
  * gate order first); such uses are marked `direct: false`.
  */
-export function findWeightSources(
-  model: OnnxModel,
-  accept: (node: NodeProto) => boolean,
-): { sources: WeightSource[] } {
+export function findWeightSources(model: OnnxModel, accept: (node: NodeProto) => boolean): { sources: WeightSource[] } {
   const sources: WeightSource[] = [];
   const walk = (graph: GraphProto, path: string, outer: Scope[]) => {
     const scope: Scope = new Map();

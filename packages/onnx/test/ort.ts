@@ -3,7 +3,14 @@ import * as ortWeb from "onnxruntime-web";
 
 ortWeb.env.wasm.numThreads = 1;
 
-export type Feeds = Record<string, { type: "float32" | "int64" | "int32"; data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+// Sessions are cached per model bytes object, so streaming many frames through one model is cheap.
+const nodeSessions = new WeakMap<Uint8Array, unknown>();
+const webSessions = new WeakMap<Uint8Array, unknown>();
+
+export type Feeds = Record<
+  string,
+  { type: "float32" | "int64" | "int32"; data: Float32Array | BigInt64Array | Int32Array; dims: number[] }
+>;
 
 /** Runs a serialized model in onnxruntime-node or onnxruntime-web (wasm) and returns float outputs. */
 export async function runOnnx(
@@ -13,13 +20,18 @@ export async function runOnnx(
   outputNames?: string[],
 ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
   const ort = (runtime === "node" ? ortNode : ortWeb) as typeof ortNode;
-  const session = await ort.InferenceSession.create(bytes, runtime === "web" ? { executionProviders: ["wasm"] } : {});
+  const cache = runtime === "node" ? nodeSessions : webSessions;
+  let session = cache.get(bytes) as ortNode.InferenceSession | undefined;
+  if (session === undefined) {
+    session = await ort.InferenceSession.create(bytes, runtime === "web" ? { executionProviders: ["wasm"] } : {});
+    cache.set(bytes, session);
+  }
   const inputs: Record<string, ortNode.Tensor> = {};
   for (const [name, feed] of Object.entries(feeds)) inputs[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
   const results = await session.run(inputs, outputNames ?? session.outputNames);
   const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
-  for (const [name, tensor] of Object.entries(results)) out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
-  await session.release();
+  for (const [name, tensor] of Object.entries(results))
+    out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
   return out;
 }
 

@@ -28,7 +28,7 @@ export function speechLikeSignal(seconds: number, seed = 1): Float32Array {
           Math.exp(-(((frequency - 700) / 250) ** 2)) + 0.6 * Math.exp(-(((frequency - 1800) / 350) ** 2)) + 0.05;
         voiced += (formant / h) * Math.sin(h * phase);
       }
-      const syllable = Math.max(0, Math.sin(Math.PI * ((inSegment / rate) * 4) % Math.PI));
+      const syllable = Math.max(0, Math.sin((Math.PI * ((inSegment / rate) * 4)) % Math.PI));
       const fricative = inSegment % 4000 < 600 ? 0.05 * rng.normal() : 0;
       value += 0.3 * syllable * voiced + fricative;
     }

@@ -51,7 +51,13 @@ for (const batch of [1, 32, 256]) {
   const d = timeForward(dense, batch, minimumMs);
   const m = timeForward(masked, batch, minimumMs);
   const p = timeForward(small, batch, minimumMs);
-  rows.push({ batch, denseMs: d.msPerBatch, maskedMs: m.msPerBatch, prunedMs: p.msPerBatch, speedup: d.msPerBatch / p.msPerBatch });
+  rows.push({
+    batch,
+    denseMs: d.msPerBatch,
+    maskedMs: m.msPerBatch,
+    prunedMs: p.msPerBatch,
+    speedup: d.msPerBatch / p.msPerBatch,
+  });
 }
 console.log("LeNet-300-100 forward, ms per batch (shared busy 2-core machine)");
 console.log("batch | dense 784-300-100-10 | masked (zeros, full size) | pruned 784-150-50-10 | dense/pruned");
@@ -64,6 +70,6 @@ const out = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "neur
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
-  `${JSON.stringify({ note: "shared busy 2-core machine; Node " + process.version, parameters: { dense: count(dense), pruned: count(small) }, rows }, null, 2)}\n`,
+  `${JSON.stringify({ note: `shared busy 2-core machine; Node ${process.version}`, parameters: { dense: count(dense), pruned: count(small) }, rows }, null, 2)}\n`,
 );
 console.log(`wrote ${out}`);

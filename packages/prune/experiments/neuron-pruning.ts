@@ -3,7 +3,7 @@
  * (300 → 150, 100 → 50) removed by L2 norm of their incoming weights, then retrained.
  * Run: pnpm exec tsx experiments/neuron-pruning.ts
  */
-import { createLenet300100, evaluate, loadMnist, SGD, type Sequential, train } from "@mc/nn";
+import { createLenet300100, evaluate, loadMnist, type Sequential, SGD, train } from "@mc/nn";
 import { pruneNeurons } from "@mc/prune";
 import { log, percent, writeResult } from "./common";
 

@@ -1,11 +1,15 @@
 import { createRng } from "@mc/core";
-import { Adam, Linear, ReLU, SGD, Sequential, softmaxCrossEntropy } from "@mc/nn";
+import { Adam, Linear, ReLU, Sequential, SGD, softmaxCrossEntropy } from "@mc/nn";
 import { describe, expect, it } from "vitest";
 import { attachPruningMasks } from "./attach-masks";
 import { magnitudeMask } from "./magnitude-mask";
 
 function smallModel(seed: number) {
-  return new Sequential({ fc1: new Linear(12, 16, { seed }), relu: new ReLU(), fc2: new Linear(16, 4, { seed: seed + 1 }) });
+  return new Sequential({
+    fc1: new Linear(12, 16, { seed }),
+    relu: new ReLU(),
+    fc2: new Linear(16, 4, { seed: seed + 1 }),
+  });
 }
 
 function randomBatch(seed: number, batch = 32) {
@@ -17,7 +21,10 @@ function randomBatch(seed: number, batch = 32) {
 
 describe("attachPruningMasks", () => {
   for (const [name, makeOptimizer] of [
-    ["SGD with momentum and weight decay", (m: Sequential) => new SGD(m, { learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 })],
+    [
+      "SGD with momentum and weight decay",
+      (m: Sequential) => new SGD(m, { learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+    ],
     ["Adam", (m: Sequential) => new Adam(m, { learningRate: 0.01 })],
   ] as const) {
     it(`keeps pruned weights exactly zero through training with ${name}`, () => {

@@ -1,4 +1,4 @@
-import { formatShape, FormatError, InvalidArgumentError, ShapeMismatchError, type Tensor } from "@mc/core";
+import { FormatError, formatShape, InvalidArgumentError, ShapeMismatchError, type Tensor } from "@mc/core";
 import { assertMask } from "./validate";
 
 /** Compressed sparse rows; the same shape as `@mc/kernels`' `CsrMatrix` (structurally typed). */

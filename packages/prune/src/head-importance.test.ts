@@ -7,7 +7,16 @@ import { sliceAttentionHeads } from "./slice-heads";
 function attention(
   x: Float32Array,
   tokens: number,
-  p: { q: Tensor; k: Tensor; v: Tensor; o: Tensor; qb: Float32Array; kb: Float32Array; vb: Float32Array; ob: Float32Array },
+  p: {
+    q: Tensor;
+    k: Tensor;
+    v: Tensor;
+    o: Tensor;
+    qb: Float32Array;
+    kb: Float32Array;
+    vb: Float32Array;
+    ob: Float32Array;
+  },
   heads: number,
   xi: Float32Array,
 ): Float32Array {
@@ -31,7 +40,7 @@ function attention(
   for (let h = 0; h < heads; h++) {
     for (let t = 0; t < tokens; t++) {
       const scores = new Float64Array(tokens);
-      let max = -Infinity;
+      let max = Number.NEGATIVE_INFINITY;
       for (let s = 0; s < tokens; s++) {
         let acc = 0;
         for (let d = 0; d < headDim; d++) acc += q[t * width + h * headDim + d] * k[s * width + h * headDim + d];
@@ -39,7 +48,7 @@ function attention(
         max = Math.max(max, scores[s]);
       }
       let sum = 0;
-      for (let s = 0; s < tokens; s++) sum += (scores[s] = Math.exp(scores[s] - max));
+      for (let s = 0; s < tokens; s++) sum += scores[s] = Math.exp(scores[s] - max);
       for (let d = 0; d < headDim; d++) {
         let acc = 0;
         for (let s = 0; s < tokens; s++) acc += (scores[s] / sum) * v[s * width + h * headDim + d];
@@ -61,7 +70,10 @@ function attention(
 function randomProjections(modelWidth: number, heads: number, headDim: number, seed: number) {
   const rng = createRng(seed);
   const width = heads * headDim;
-  const mat = (rows: number, cols: number): Tensor => ({ data: rng.fillNormal(new Float32Array(rows * cols), 0, 0.3), shape: [rows, cols] });
+  const mat = (rows: number, cols: number): Tensor => ({
+    data: rng.fillNormal(new Float32Array(rows * cols), 0, 0.3),
+    shape: [rows, cols],
+  });
   return {
     q: mat(width, modelWidth),
     k: mat(width, modelWidth),
@@ -112,13 +124,19 @@ describe("sliceAttentionHeads", () => {
       Float32Array.from([1, 1]),
     );
     for (let i = 0; i < masked.length; i++) {
-      if (Math.abs(small[i] - masked[i]) > 1e-5) throw new Error(`output ${i}: sliced ${small[i]} vs masked ${masked[i]}`);
+      if (Math.abs(small[i] - masked[i]) > 1e-5)
+        throw new Error(`output ${i}: sliced ${small[i]} vs masked ${masked[i]}`);
     }
   });
 
   it("rejects removing every head and unsorted keep lists", () => {
     const p = randomProjections(4, 2, 2, 3);
-    const projections = { query: { weight: p.q }, key: { weight: p.k }, value: { weight: p.v }, output: { weight: p.o } };
+    const projections = {
+      query: { weight: p.q },
+      key: { weight: p.k },
+      value: { weight: p.v },
+      output: { weight: p.o },
+    };
     expect(() => sliceAttentionHeads(projections, { heads: 2, keep: [] })).toThrowError(/removing every head/);
     expect(() => sliceAttentionHeads(projections, { heads: 2, keep: [1, 0] })).toThrowError(/ascending head indices/);
   });
@@ -179,7 +197,9 @@ describe("selectHeadsToPrune / pruneHeadsIteratively", () => {
     expect(Array.from(selectHeadsToPrune(importance, mask, { heads: 3, count: 2 }))).toEqual([0, 1]);
     const layerMask = Float32Array.from([1, 0, 0, 1, 1, 1]);
     expect(Array.from(selectHeadsToPrune(importance, layerMask, { heads: 3, count: 1 }))).toEqual([3]);
-    expect(() => selectHeadsToPrune(importance, layerMask, { heads: 3, count: 3 })).toThrowError(/cannot prune 3 heads/);
+    expect(() => selectHeadsToPrune(importance, layerMask, { heads: 3, count: 3 })).toThrowError(
+      /cannot prune 3 heads/,
+    );
   });
 
   it("removes ~10% of heads per step until the target, recomputing importance each time", () => {
@@ -202,7 +222,8 @@ describe("selectHeadsToPrune / pruneHeadsIteratively", () => {
     expect(calls).toBe(4);
     expect(result.headMask.reduce((a, b) => a + b, 0)).toBe(12);
     const order = Array.from(base.keys()).sort((a, b) => base[a] - base[b]);
-    for (let l = 0; l < layers; l++) expect(result.headMask.slice(l * heads, (l + 1) * heads).some((v) => v === 1)).toBe(true);
+    for (let l = 0; l < layers; l++)
+      expect(result.headMask.slice(l * heads, (l + 1) * heads).some((v) => v === 1)).toBe(true);
     expect(result.prunedOrder.slice(0, 2).sort()).toEqual(order.slice(0, 2).sort());
   });
 

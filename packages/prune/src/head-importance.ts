@@ -55,7 +55,10 @@ export function headImportance(options: HeadImportanceOptions): HeadImportanceRe
   assertInteger(heads, caller, "options.heads", { min: 1 });
   assertInteger(batches, caller, "options.batches", { min: 1 });
   if (typeof gradient !== "function") {
-    throw new InvalidArgumentError({ message: `${caller}: options.gradient must be a function`, argument: "options.gradient" });
+    throw new InvalidArgumentError({
+      message: `${caller}: options.gradient must be a function`,
+      argument: "options.gradient",
+    });
   }
   const headMask = options.headMask ?? new Float32Array(layers * heads).fill(1);
   assertHeadMask(headMask, layers, heads, caller, "options.headMask");

@@ -1,3 +1,4 @@
+export { type AttachedMasks, attachPruningMasks } from "./attach-masks";
 export {
   type CscMatrix,
   type CsrMatrix,
@@ -9,6 +10,27 @@ export {
   toCsr,
 } from "./csr";
 export {
+  type HeadImportanceOptions,
+  type HeadImportanceResult,
+  headImportance,
+  type IterativeHeadPruningOptions,
+  type IterativeHeadPruningResult,
+  pruneHeadsIteratively,
+  selectHeadsToPrune,
+} from "./head-importance";
+export { HeadPrunedAttention, removeMaskedHeadsInPlace } from "./head-pruned-attention";
+export {
+  type IterativePruneOptions,
+  type IterativePruneProgress,
+  type IterativePruneResult,
+  type IterativePruneRound,
+  iterativePrune,
+  type ModelMaskOptions,
+  modelMagnitudeMasks,
+  type PruningScope,
+  prunableParameterNames,
+} from "./iterative-prune";
+export {
   applyMask,
   type GlobalMagnitudeMaskResult,
   globalMagnitudeMask,
@@ -18,6 +40,14 @@ export {
   measureSparsity,
 } from "./magnitude-mask";
 export { type NmMaskOptions, type NmMaskResult, nmMask, satisfiesNm } from "./n-m-mask";
+export {
+  type PruneNeuronsOptions,
+  type PruneNeuronsResult,
+  pruneNeurons,
+  selectUnitsToKeep,
+  type UnitNorm,
+  unitNorms,
+} from "./prune-neurons";
 export {
   decodeRelativeIndices,
   type EncodeRelativeIndicesOptions,
@@ -35,34 +65,11 @@ export {
   polynomialDecay,
   type ScheduleDecision,
 } from "./schedules";
-export { type ThresholdMaskOptions, type ThresholdMaskResult, thresholdMask } from "./threshold-mask";
-export { type AttachedMasks, attachPruningMasks } from "./attach-masks";
-export {
-  type PruneNeuronsOptions,
-  type PruneNeuronsResult,
-  pruneNeurons,
-  selectUnitsToKeep,
-  type UnitNorm,
-  unitNorms,
-} from "./prune-neurons";
-export {
-  type IterativePruneOptions,
-  type IterativePruneProgress,
-  type IterativePruneResult,
-  type IterativePruneRound,
-  iterativePrune,
-  type ModelMaskOptions,
-  modelMagnitudeMasks,
-  type PruningScope,
-  prunableParameterNames,
-} from "./iterative-prune";
-export {
-  type HeadImportanceOptions,
-  type HeadImportanceResult,
-  headImportance,
-  type IterativeHeadPruningOptions,
-  type IterativeHeadPruningResult,
-  pruneHeadsIteratively,
-  selectHeadsToPrune,
-} from "./head-importance";
 export { type AttentionProjections, type ProjectionWeights, sliceAttentionHeads } from "./slice-heads";
+export { type ThresholdMaskOptions, type ThresholdMaskResult, thresholdMask } from "./threshold-mask";
+export {
+  getHeadMask,
+  setHeadMask,
+  type TransformerHeadImportanceOptions,
+  transformerHeadImportance,
+} from "./transformer-heads";

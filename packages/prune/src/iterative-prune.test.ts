@@ -1,4 +1,4 @@
-import { Linear, loadMnist, ReLU, SGD, Sequential, Flatten, evaluate } from "@mc/nn";
+import { evaluate, Flatten, Linear, loadMnist, ReLU, Sequential, SGD } from "@mc/nn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { iterativePrune, modelMagnitudeMasks, prunableParameterNames } from "./iterative-prune";
 import { measureSparsity } from "./magnitude-mask";
@@ -52,7 +52,8 @@ describe("iterativePrune", () => {
     for (const name of ["fc1.weight", "fc2.weight"]) {
       const weight = model.getParameter(name).value.data;
       const mask = result.masks[name];
-      for (let i = 0; i < weight.length; i++) if (mask[i] === 0 && weight[i] !== 0) throw new Error(`${name}[${i}] = ${weight[i]}`);
+      for (let i = 0; i < weight.length; i++)
+        if (mask[i] === 0 && weight[i] !== 0) throw new Error(`${name}[${i}] = ${weight[i]}`);
       expect(measureSparsity(weight)).toBeGreaterThanOrEqual(measureSparsity(mask));
     }
     // Retraining at 80% sparsity keeps this tiny MLP far above chance (10%).

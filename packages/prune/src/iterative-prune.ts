@@ -155,7 +155,8 @@ export function iterativePrune(model: Module, options: IterativePruneOptions): I
   } = options;
   assertInteger(rounds, caller, "options.rounds", { min: 1 });
   assertInteger(retrainEpochs, caller, "options.retrainEpochs", { min: 0 });
-  if (accuracyFloor !== undefined) assertFiniteNumber(accuracyFloor, caller, "options.accuracyFloor", { min: 0, max: 1 });
+  if (accuracyFloor !== undefined)
+    assertFiniteNumber(accuracyFloor, caller, "options.accuracyFloor", { min: 0, max: 1 });
   if (typeof targetSparsity === "number") assertSparsity(targetSparsity, caller, "options.targetSparsity");
   else if (typeof targetSparsity === "object" && targetSparsity !== null) {
     for (const [name, value] of Object.entries(targetSparsity)) {
@@ -213,7 +214,9 @@ export function iterativePrune(model: Module, options: IterativePruneOptions): I
       loss: result.loss,
     });
     if (accuracyFloor !== undefined && result.accuracy < accuracyFloor) {
-      model.parameters().forEach((p, i) => p.value.data.set(snapshot[i]));
+      model.parameters().forEach((p, i) => {
+        p.value.data.set(snapshot[i]);
+      });
       for (const [name, mask] of Object.entries(previousMasks)) attached.setMask(name, mask);
       stoppedBy = "accuracyFloor";
       break;

@@ -12,7 +12,9 @@ function referenceMask(datas: Float32Array[], prunedCount: number): Uint8Array[]
   const all: { magnitude: number; layer: number; index: number; order: number }[] = [];
   let order = 0;
   datas.forEach((data, layer) => {
-    data.forEach((v, index) => all.push({ magnitude: Math.abs(v), layer, index, order: order++ }));
+    data.forEach((v, index) => {
+      all.push({ magnitude: Math.abs(v), layer, index, order: order++ });
+    });
   });
   all.sort((a, b) => b.magnitude - a.magnitude || a.order - b.order);
   const masks = datas.map((d) => new Uint8Array(d.length));
@@ -134,7 +136,9 @@ describe("applyMask", () => {
   it("rejects a mask of the wrong shape or with values other than 0/1", () => {
     const weight: Tensor = { data: Float32Array.from([1, 2, 3, 4]), shape: [2, 2] };
     expect(() => applyMask(weight, new Uint8Array(3))).toThrowError(ShapeMismatchError);
-    expect(() => applyMask(weight, new Uint8Array(3))).toThrowError(/mask has 3 entries but the weight of shape \[2, 2\]/);
+    expect(() => applyMask(weight, new Uint8Array(3))).toThrowError(
+      /mask has 3 entries but the weight of shape \[2, 2\]/,
+    );
     expect(() => applyMask(weight, Uint8Array.from([1, 2, 0, 0]))).toThrowError(/mask\[1\] is 2/);
   });
 });

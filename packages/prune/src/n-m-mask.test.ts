@@ -43,7 +43,8 @@ describe("nmMask", () => {
             const kept = idx.filter((i) => result.mask[i] === 1).map((i) => Math.abs(weight.data[i]));
             const pruned = idx.filter((i) => result.mask[i] === 0).map((i) => Math.abs(weight.data[i]));
             expect(kept.length).toBe(n);
-            if (kept.length > 0 && pruned.length > 0) expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...pruned));
+            if (kept.length > 0 && pruned.length > 0)
+              expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...pruned));
           }
         }
       }
@@ -59,9 +60,13 @@ describe("nmMask", () => {
   it("rejects n > m, a bad axis and a dimension that is not a multiple of m", () => {
     const weight = randomTensor([4, 6], 3);
     expect(() => nmMask(weight, { n: 5, m: 4, axis: 0 })).toThrowError(InvalidArgumentError);
-    expect(() => nmMask(weight, { n: 5, m: 4, axis: 0 })).toThrowError(/options.n \(5\) must not exceed options.m \(4\)/);
+    expect(() => nmMask(weight, { n: 5, m: 4, axis: 0 })).toThrowError(
+      /options.n \(5\) must not exceed options.m \(4\)/,
+    );
     expect(() => nmMask(weight, { axis: 2 })).toThrowError(/axis 2 is out of range for shape \[4, 6\]/);
     expect(() => nmMask(weight, { n: 2, m: 4, axis: 1 })).toThrowError(ShapeMismatchError);
-    expect(() => nmMask(weight, { n: 2, m: 4, axis: 1 })).toThrowError(/dimension 1 of shape \[4, 6\] is 6, not a multiple of m = 4/);
+    expect(() => nmMask(weight, { n: 2, m: 4, axis: 1 })).toThrowError(
+      /dimension 1 of shape \[4, 6\] is 6, not a multiple of m = 4/,
+    );
   });
 });

@@ -152,7 +152,11 @@ export function pruneNeurons(model: Sequential, options: PruneNeuronsOptions = {
     if (fraction === undefined) continue;
     const linear = module as Linear;
     const layerScores = unitNorms(linear.weight.value, { norm });
-    const kept = selectUnitsToKeep(layerScores, prunedCountFor(fraction, linear.outFeatures), `${caller}: layer "${name}"`);
+    const kept = selectUnitsToKeep(
+      layerScores,
+      prunedCountFor(fraction, linear.outFeatures),
+      `${caller}: layer "${name}"`,
+    );
     keptUnits[name] = kept;
     scores[name] = layerScores;
     keptInputsOf.set(next, kept);

@@ -46,7 +46,13 @@ describe("polynomialDecay", () => {
   });
 
   it("is zero before beginStep", () => {
-    const schedule = polynomialDecay({ initialSparsity: 0.3, finalSparsity: 0.8, beginStep: 10, endStep: 20, frequency: 1 });
+    const schedule = polynomialDecay({
+      initialSparsity: 0.3,
+      finalSparsity: 0.8,
+      beginStep: 10,
+      endStep: 20,
+      frequency: 1,
+    });
     expect(schedule.sparsityInEffect(9)).toBe(0);
     expect(schedule.sparsityInEffect(10)).toBeCloseTo(0.3, 15);
   });

@@ -69,7 +69,9 @@ export function sliceAttentionHeads(
     }
     const cols = w.shape[1];
     const data = new Float32Array(rows.length * cols);
-    rows.forEach((r, i) => data.set(w.data.subarray(r * cols, (r + 1) * cols), i * cols));
+    rows.forEach((r, i) => {
+      data.set(w.data.subarray(r * cols, (r + 1) * cols), i * cols);
+    });
     const out: ProjectionWeights = { weight: { data, shape: [rows.length, cols] } };
     if (p.bias) {
       const b = assertWeight(p.bias, caller, `projections.${name}.bias`);

@@ -18,7 +18,7 @@ describe("thresholdMask", () => {
     for (const q of [0.5, 1, 2]) {
       const { sparsity } = thresholdMask({ data, shape: [data.length] }, { qualityFactor: q });
       // P(|z| ≤ q) for a standard normal; erf via its relation to the normal CDF table values.
-      const expected = { 0.5: 0.382925, 1: 0.682689, 2: 0.954500 }[q] as number;
+      const expected = { 0.5: 0.382925, 1: 0.682689, 2: 0.9545 }[q] as number;
       expect(Math.abs(sparsity - expected)).toBeLessThan(0.005);
     }
   });

@@ -1,15 +1,15 @@
 import {
-  InvalidArgumentError,
-  ShapeMismatchError,
-  type Tensor,
-  type TensorData,
   assertAllFinite,
   assertInteger,
   assertTensor,
   formatShape,
+  InvalidArgumentError,
   roundHalfEven,
+  ShapeMismatchError,
+  type Tensor,
+  type TensorData,
 } from "@mc/core";
-import { type QuantDtype, packQuantData, quantRange } from "./quant-dtype";
+import { packQuantData, type QuantDtype, quantRange } from "./quant-dtype";
 
 /**
  * Shared pieces of the quantize/dequantize family: input checks and the mapping from an
@@ -132,7 +132,7 @@ export function checkParams(
  */
 export function quantizeValue(x: number, scale: number, zeroPoint: number, qmin: number, qmax: number): number {
   const q = roundHalfEven(Math.fround(x / scale)) + zeroPoint;
-  return q < qmin ? qmin : q > qmax ? qmax : q;
+  return Math.min(qmax, Math.max(qmin, q));
 }
 
 export function quantizeWithLayout(
@@ -152,7 +152,13 @@ export function quantizeWithLayout(
   return packQuantData(q, dtype);
 }
 
-export function assertBlockSize(blockSize: unknown, dim: number, shape: readonly number[], axis: number, caller: string) {
+export function assertBlockSize(
+  blockSize: unknown,
+  dim: number,
+  shape: readonly number[],
+  axis: number,
+  caller: string,
+) {
   assertInteger(blockSize, caller, "options.blockSize", { min: 1 });
   if (dim % (blockSize as number) !== 0) {
     throw new InvalidArgumentError({

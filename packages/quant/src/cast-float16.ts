@@ -1,12 +1,12 @@
 import {
-  type Tensor,
   assertTensor,
   bfloat16ToFloat32Array,
   float16ToFloat32Array,
   float32ToBfloat16Array,
   float32ToFloat16Array,
+  InvalidArgumentError,
+  type Tensor,
 } from "@mc/core";
-import { InvalidArgumentError } from "@mc/core";
 import { type QuantizationErrorResult, quantizationError } from "./quantization-error";
 
 export interface CastResult {
@@ -38,7 +38,13 @@ function cast(
     if (Number.isFinite(input.data[i] as number) && !Number.isFinite(data[i] as number)) overflowCount++;
   }
   const values = { data, shape: [...input.shape] };
-  return { bits, shape: [...input.shape], values, error: quantizationError(input as Tensor<Float32Array>, values), overflowCount };
+  return {
+    bits,
+    shape: [...input.shape],
+    values,
+    error: quantizationError(input as Tensor<Float32Array>, values),
+    overflowCount,
+  };
 }
 
 /** IEEE fp16 cast of a float32 tensor (round to nearest even, via @mc/core) with the error it introduces. */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { expectMcError } from "../test/helpers";
-import { FLOAT32_EPSILON, chooseQParams, chooseQParamsPerChannel } from "./choose-qparams";
+import { chooseQParams, chooseQParamsPerChannel, FLOAT32_EPSILON } from "./choose-qparams";
 import { quantRange } from "./quant-dtype";
 
 describe("quantRange", () => {
@@ -31,8 +31,14 @@ describe("chooseQParams (PyTorch observer formulas, float32 arithmetic)", () => 
   });
 
   it("widens the range to include 0", () => {
-    expect(chooseQParams({ min: 2, max: 4 }, { dtype: "uint8" })).toEqual({ scale: Math.fround(4 / 255), zeroPoint: 0 });
-    expect(chooseQParams({ min: -4, max: -2 }, { dtype: "uint8" })).toEqual({ scale: Math.fround(4 / 255), zeroPoint: 255 });
+    expect(chooseQParams({ min: 2, max: 4 }, { dtype: "uint8" })).toEqual({
+      scale: Math.fround(4 / 255),
+      zeroPoint: 0,
+    });
+    expect(chooseQParams({ min: -4, max: -2 }, { dtype: "uint8" })).toEqual({
+      scale: Math.fround(4 / 255),
+      zeroPoint: 255,
+    });
   });
 
   it("symmetric: scale = max|x| / ((qmax - qmin) / 2), zero point 0 for int8 and 128 for uint8", () => {
@@ -70,7 +76,10 @@ describe("chooseQParams (PyTorch observer formulas, float32 arithmetic)", () => 
       scale: FLOAT32_EPSILON,
       zeroPoint: 0,
     });
-    expect(chooseQParams({ min: 3, max: 3 }, { dtype: "uint8" })).toEqual({ scale: Math.fround(3 / 255), zeroPoint: 0 });
+    expect(chooseQParams({ min: 3, max: 3 }, { dtype: "uint8" })).toEqual({
+      scale: Math.fround(3 / 255),
+      zeroPoint: 0,
+    });
   });
 
   it("maps 0 to an exact integer and the range ends within half a step, for many random ranges", () => {

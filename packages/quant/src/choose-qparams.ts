@@ -1,5 +1,5 @@
-import { InvalidArgumentError, assertFiniteNumber, roundHalfEven } from "@mc/core";
-import { type QuantDtype, type QuantRangeOptions, assertQuantDtype, isSignedDtype, quantRange } from "./quant-dtype";
+import { assertFiniteNumber, InvalidArgumentError, roundHalfEven } from "@mc/core";
+import { assertQuantDtype, isSignedDtype, type QuantDtype, type QuantRangeOptions, quantRange } from "./quant-dtype";
 
 /** torch.finfo(torch.float32).eps: PyTorch's observers never return a smaller scale. */
 export const FLOAT32_EPSILON = 2 ** -23;
@@ -36,7 +36,11 @@ export function chooseQParams(range: ObservedRange, options: ChooseQParamsOption
   const { dtype = "int8", symmetric = false, reduceRange = false, narrowRange = false } = options;
   assertQuantDtype(dtype, caller, "options.dtype");
   if (typeof range !== "object" || range === null) {
-    throw new InvalidArgumentError({ message: `${caller}: range must be { min, max }`, argument: "range", value: range });
+    throw new InvalidArgumentError({
+      message: `${caller}: range must be { min, max }`,
+      argument: "range",
+      value: range,
+    });
   }
   const min = Math.fround(assertFiniteNumber(range.min, caller, "range.min"));
   const max = Math.fround(assertFiniteNumber(range.max, caller, "range.max"));

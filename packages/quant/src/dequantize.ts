@@ -1,6 +1,13 @@
-import { InvalidArgumentError, ShapeMismatchError, type Tensor, elementCount, formatShape } from "@mc/core";
-import { type ParamLayout, assertAxis, assertBlockSize, blockLayout, perChannelLayout, perTensorLayout } from "./affine";
-import { type QuantizedTensor, assertQuantDtype, quantByteLength, quantRange, unpackQuantData } from "./quant-dtype";
+import { elementCount, formatShape, InvalidArgumentError, ShapeMismatchError, type Tensor } from "@mc/core";
+import {
+  assertAxis,
+  assertBlockSize,
+  blockLayout,
+  type ParamLayout,
+  perChannelLayout,
+  perTensorLayout,
+} from "./affine";
+import { assertQuantDtype, type QuantizedTensor, quantByteLength, quantRange, unpackQuantData } from "./quant-dtype";
 
 /** Which parameter layout a quantized tensor uses, after checking that its fields agree. */
 export function layoutOf(q: QuantizedTensor, caller: string): ParamLayout {

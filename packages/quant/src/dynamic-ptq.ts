@@ -1,8 +1,13 @@
-import { InvalidArgumentError, ShapeMismatchError, type Tensor, UnsupportedError, formatShape } from "@mc/core";
-import { type PackedLinearInt8, linearDynamicInt8 } from "@mc/kernels";
+import { formatShape, InvalidArgumentError, ShapeMismatchError, type Tensor, UnsupportedError } from "@mc/core";
+import { linearDynamicInt8, type PackedLinearInt8 } from "@mc/kernels";
 import { Linear, Module, Sequential } from "@mc/nn";
 import type { QuantizedTensor } from "./quant-dtype";
-import { type WeightQuantizationOptions, packQuantizedWeight, quantizeWeightInt8, quantizedTensorBytes } from "./weight-quantization";
+import {
+  packQuantizedWeight,
+  quantizedTensorBytes,
+  quantizeWeightInt8,
+  type WeightQuantizationOptions,
+} from "./weight-quantization";
 
 /** A module that only runs inference and knows how many bytes it stores. */
 export abstract class InferenceModule extends Module {

@@ -32,6 +32,11 @@ describe("dynamicQuantizeLinear", () => {
   });
 
   it("rejects NaN and Infinity", () => {
-    expectMcError(() => dynamicQuantizeLinear(tensor([1, Number.NaN])), InvalidArgumentError, "dynamicQuantizeLinear", "NaN");
+    expectMcError(
+      () => dynamicQuantizeLinear(tensor([1, Number.NaN])),
+      InvalidArgumentError,
+      "dynamicQuantizeLinear",
+      "NaN",
+    );
   });
 });

@@ -14,7 +14,10 @@ export interface DynamicQuantizeLinearResult {
  * range is empty), zeroPoint = roundHalfEven(clamp(0 − min / scale, 0, 255)),
  * y = clamp(roundHalfEven(x / scale) + zeroPoint, 0, 255). An empty tensor gives scale 1, zero point 0.
  */
-export function dynamicQuantizeLinear(x: { data: Float32Array; shape: readonly number[] }): DynamicQuantizeLinearResult {
+export function dynamicQuantizeLinear(x: {
+  data: Float32Array;
+  shape: readonly number[];
+}): DynamicQuantizeLinearResult {
   const input = assertFloatTensor(x, "dynamicQuantizeLinear");
   const values = input.data;
   let min = 0;

@@ -1,7 +1,7 @@
-import { type Tensor, assertInteger } from "@mc/core";
+import { assertInteger, type Tensor } from "@mc/core";
 import { assertFloatTensor } from "./affine";
-import { type ObservedRange, type QParams, chooseQParams } from "./choose-qparams";
-import { OBSERVER_DEFAULTS, type Observer, type ObserverOptions, nothingObserved } from "./observer";
+import { chooseQParams, type ObservedRange, type QParams } from "./choose-qparams";
+import { nothingObserved, OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
 import { quantRange } from "./quant-dtype";
 import { RunningHistogram } from "./running-histogram";
 
@@ -9,29 +9,29 @@ export interface EntropyObserverOptions extends ObserverOptions {
   bins?: number;
 }
 
-/** MXNet's `_smooth_distribution`: move `eps` of mass onto empty bins so the KL divergence stays finite. */
-function smooth(p: Float64Array, eps = 1e-4): Float64Array | undefined {
-  let zeros = 0;
-  for (const v of p) if (v === 0) zeros++;
-  const nonZeros = p.length - zeros;
-  if (nonZeros === 0) return undefined;
-  const eps1 = (eps * zeros) / nonZeros;
-  const out = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) out[i] = p[i] === 0 ? eps : (p[i] as number) - eps1;
-  return out;
-}
-
-function klDivergence(p: Float64Array, q: Float64Array): number {
+/**
+ * KL(P ‖ Q) after MXNet's `_smooth_distribution` (eps = 1e-4 moved onto empty bins, taken
+ * evenly from the others) of both; undefined when either is all zeros.
+ */
+function smoothedKl(p: Float64Array, q: Float64Array, length: number, eps = 1e-4): number | undefined {
+  let zerosP = 0;
+  let zerosQ = 0;
   let sumP = 0;
   let sumQ = 0;
-  for (let i = 0; i < p.length; i++) {
+  for (let i = 0; i < length; i++) {
+    if (p[i] === 0) zerosP++;
+    if (q[i] === 0) zerosQ++;
     sumP += p[i] as number;
     sumQ += q[i] as number;
   }
+  if (zerosP === length || zerosQ === length) return undefined;
+  const epsP = (eps * zerosP) / (length - zerosP);
+  const epsQ = (eps * zerosQ) / (length - zerosQ);
+  // Smoothing moves mass between bins but keeps each total, so the sums normalize both.
   let kl = 0;
-  for (let i = 0; i < p.length; i++) {
-    const pi = (p[i] as number) / sumP;
-    const qi = (q[i] as number) / sumQ;
+  for (let i = 0; i < length; i++) {
+    const pi = ((p[i] as number) === 0 ? eps : (p[i] as number) - epsP) / sumP;
+    const qi = ((q[i] as number) === 0 ? eps : (q[i] as number) - epsQ) / sumQ;
     if (pi > 0) kl += pi * Math.log(pi / qi);
   }
   return kl;
@@ -51,10 +51,12 @@ export function searchEntropyThreshold(counts: Float64Array, levels: number): nu
   for (let b = bins - 1; b >= 0; b--) suffix[b] = (suffix[b + 1] as number) + (counts[b] as number);
   let best = bins;
   let bestDivergence = Number.POSITIVE_INFINITY;
+  const p = new Float64Array(bins);
+  const q = new Float64Array(bins);
   for (let i = levels; i <= bins; i++) {
-    const p = counts.slice(0, i);
+    p.set(counts.subarray(0, i));
     p[i - 1] = (p[i - 1] as number) + (suffix[i] as number);
-    const q = new Float64Array(i);
+    q.fill(0, 0, i);
     const merged = Math.floor(i / levels);
     for (let j = 0; j < levels; j++) {
       const start = j * merged;
@@ -68,11 +70,8 @@ export function searchEntropyThreshold(counts: Float64Array, levels: number): nu
       if (nonEmpty === 0) continue;
       for (let k = start; k < stop; k++) if ((p[k] as number) !== 0) q[k] = mass / nonEmpty;
     }
-    const ps = smooth(p);
-    const qs = smooth(q);
-    if (ps === undefined || qs === undefined) continue;
-    const divergence = klDivergence(ps, qs);
-    if (divergence < bestDivergence) {
+    const divergence = smoothedKl(p, q, i);
+    if (divergence !== undefined && divergence < bestDivergence) {
       bestDivergence = divergence;
       best = i;
     }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, createRng } from "@mc/core";
+import { createRng, InvalidArgumentError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { expectArraysEqual, expectMcError, tensor } from "../test/helpers";
 import { dequantize } from "./dequantize";
@@ -31,7 +31,11 @@ describe("fakeQuantize", () => {
   it("mask is 1 exactly where the integer was not clamped (narrow and reduced ranges too)", () => {
     const x = tensor([-130, -128.4, -128.6, 0, 127.4, 127.6, 200]);
     expectArraysEqual(fakeQuantize(x, { scale: 1, zeroPoint: 0 }).mask, [0, 1, 0, 1, 1, 0, 0], "int8");
-    expectArraysEqual(fakeQuantize(x, { scale: 1, zeroPoint: 0, narrowRange: true }).mask, [0, 0, 0, 1, 1, 0, 0], "narrow");
+    expectArraysEqual(
+      fakeQuantize(x, { scale: 1, zeroPoint: 0, narrowRange: true }).mask,
+      [0, 0, 0, 1, 1, 0, 0],
+      "narrow",
+    );
     expectArraysEqual(
       fakeQuantize(tensor([-64, -65, 63, 64]), { scale: 1, zeroPoint: 0, reduceRange: true }).mask,
       [1, 0, 1, 0],
@@ -62,7 +66,11 @@ describe("fakeQuantize", () => {
 
   it("rejects bad scales, zero points and NaN input", () => {
     expectMcError(() => fakeQuantize(tensor([1]), { scale: 0, zeroPoint: 0 }), InvalidArgumentError, "options.scale");
-    expectMcError(() => fakeQuantize(tensor([1]), { scale: 1, zeroPoint: 300, dtype: "uint8" }), InvalidArgumentError, "options.zeroPoint");
+    expectMcError(
+      () => fakeQuantize(tensor([1]), { scale: 1, zeroPoint: 300, dtype: "uint8" }),
+      InvalidArgumentError,
+      "options.zeroPoint",
+    );
     expectMcError(() => fakeQuantize(tensor([Number.NaN]), { scale: 1, zeroPoint: 0 }), InvalidArgumentError, "NaN");
   });
 });

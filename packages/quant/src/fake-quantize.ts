@@ -1,6 +1,6 @@
-import { ShapeMismatchError, type Tensor, formatShape } from "@mc/core";
+import { formatShape, ShapeMismatchError, type Tensor } from "@mc/core";
 import { assertAxis, assertFloatTensor, checkParams, perChannelLayout, perTensorLayout, quantizeValue } from "./affine";
-import { type QuantDtype, type QuantRangeOptions, assertQuantDtype, quantRange } from "./quant-dtype";
+import { assertQuantDtype, type QuantDtype, type QuantRangeOptions, quantRange } from "./quant-dtype";
 
 export interface FakeQuantizeOptions extends QuantRangeOptions {
   /** One scale (per tensor) or one per channel along `axis`. */
@@ -50,7 +50,7 @@ export function fakeQuantize(x: Tensor<Float32Array>, options: FakeQuantizeOptio
     const s = params.scale[p] as number;
     const z = params.zeroPoint[p] as number;
     const unclamped = quantizeValue(values[i] as number, s, z, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const q = unclamped < qmin ? qmin : unclamped > qmax ? qmax : unclamped;
+    const q = Math.min(qmax, Math.max(qmin, unclamped));
     out[i] = (q - z) * s;
     mask[i] = unclamped >= qmin && unclamped <= qmax ? 1 : 0;
   }

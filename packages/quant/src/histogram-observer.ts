@@ -1,7 +1,7 @@
-import { type Tensor, assertInteger } from "@mc/core";
+import { assertInteger, type Tensor } from "@mc/core";
 import { assertFloatTensor } from "./affine";
-import { type ObservedRange, type QParams, chooseQParams } from "./choose-qparams";
-import { OBSERVER_DEFAULTS, type Observer, type ObserverOptions, nothingObserved } from "./observer";
+import { chooseQParams, type ObservedRange, type QParams } from "./choose-qparams";
+import { nothingObserved, OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
 import { dtypeBits } from "./quant-dtype";
 import { RunningHistogram } from "./running-histogram";
 
@@ -26,7 +26,8 @@ export function histogramQuantizationError(
   const bins = counts.length;
   const dstWidth = (binWidth * (endBin - startBin + 1)) / dstBins;
   if (dstWidth === 0) return 0;
-  const norm = (begin: number, end: number, density: number) => (density * (end * end * end - begin * begin * begin)) / 3;
+  const norm = (begin: number, end: number, density: number) =>
+    (density * (end * end * end - begin * begin * begin)) / 3;
   let total = 0;
   for (let b = 0; b < bins; b++) {
     const density = (counts[b] as number) / binWidth;

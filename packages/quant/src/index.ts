@@ -9,7 +9,45 @@ export {
   type QParams,
 } from "./choose-qparams";
 export { dequantize } from "./dequantize";
+export {
+  DynamicQuantizedLinear,
+  InferenceModule,
+  type QuantizeDynamicOptions,
+  QuantizedSequential,
+  quantizeDynamic,
+  storageBytes,
+} from "./dynamic-ptq";
 export { type DynamicQuantizeLinearResult, dynamicQuantizeLinear } from "./dynamic-quantize-linear";
+export { EntropyObserver, type EntropyObserverOptions, searchEntropyThreshold } from "./entropy-observer";
+export {
+  type FakeQuantizeOptions,
+  type FakeQuantizeResult,
+  fakeQuantize,
+  fakeQuantizeBackward,
+} from "./fake-quantize";
+export {
+  GptqHessian,
+  type GptqOptions,
+  type GptqResult,
+  gptqQuantize,
+  quantizeRoundToNearest,
+} from "./gptq";
+export { type QuantizeModelGptqOptions, type QuantizeModelGptqResult, quantizeModelGptq } from "./gptq-model";
+export {
+  HistogramObserver,
+  type HistogramObserverOptions,
+  histogramQuantizationError,
+  searchHistogramRange,
+} from "./histogram-observer";
+export {
+  MinMaxObserver,
+  MovingAverageMinMaxObserver,
+  type MovingAverageMinMaxObserverOptions,
+} from "./min-max-observer";
+export { OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
+export { PerChannelMinMaxObserver, type PerChannelMinMaxObserverOptions } from "./per-channel-min-max-observer";
+export { PercentileObserver, type PercentileObserverOptions } from "./percentile-observer";
+export { ActivationFakeQuantize, convertQat, type PrepareQatOptions, prepareQat, QatModel } from "./qat";
 export {
   packQuantData,
   QUANT_DTYPES,
@@ -25,19 +63,24 @@ export { type QuantizationErrorResult, quantizationError } from "./quantization-
 export { type QuantizeBlockwiseOptions, quantizeBlockwise } from "./quantize-blockwise";
 export { quantizePerChannel } from "./quantize-per-channel";
 export { quantizePerTensor } from "./quantize-per-tensor";
-export { EntropyObserver, type EntropyObserverOptions, searchEntropyThreshold } from "./entropy-observer";
-export {
-  HistogramObserver,
-  type HistogramObserverOptions,
-  histogramQuantizationError,
-  searchHistogramRange,
-} from "./histogram-observer";
-export {
-  MinMaxObserver,
-  MovingAverageMinMaxObserver,
-  type MovingAverageMinMaxObserverOptions,
-} from "./min-max-observer";
-export { OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
-export { PerChannelMinMaxObserver, type PerChannelMinMaxObserverOptions } from "./per-channel-min-max-observer";
-export { PercentileObserver, type PercentileObserverOptions } from "./percentile-observer";
 export { RunningHistogram } from "./running-histogram";
+export {
+  type BuildStaticOptions,
+  buildStaticModel,
+  calibrateActivations,
+  createObserver,
+  type ObserverChoice,
+  planStatic,
+  type QuantizeStaticOptions,
+  quantizeStatic,
+  type StaticPlan,
+  type StaticPlanStep,
+  StaticQuantizedModel,
+  type StaticStepKind,
+} from "./static-ptq";
+export {
+  packQuantizedWeight,
+  quantizedTensorBytes,
+  quantizeWeightInt8,
+  type WeightQuantizationOptions,
+} from "./weight-quantization";

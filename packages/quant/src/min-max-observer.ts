@@ -1,7 +1,7 @@
-import { type Tensor, assertFiniteNumber } from "@mc/core";
+import { assertFiniteNumber, type Tensor } from "@mc/core";
 import { assertFloatTensor } from "./affine";
-import { type ObservedRange, type QParams, chooseQParams } from "./choose-qparams";
-import { OBSERVER_DEFAULTS, type Observer, type ObserverOptions, nothingObserved } from "./observer";
+import { chooseQParams, type ObservedRange, type QParams } from "./choose-qparams";
+import { nothingObserved, OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
 
 function batchMinMax(values: Float32Array): ObservedRange {
   let min = Number.POSITIVE_INFINITY;

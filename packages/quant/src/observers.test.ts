@@ -1,4 +1,4 @@
-import { InvalidArgumentError, McError, ShapeMismatchError, createRng } from "@mc/core";
+import { createRng, InvalidArgumentError, McError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { expectMcError, tensor } from "../test/helpers";
 import { chooseQParams } from "./choose-qparams";
@@ -32,7 +32,11 @@ describe("MinMaxObserver", () => {
   });
 
   it("rejects NaN batches and bad options", () => {
-    expectMcError(() => new MinMaxObserver().observe(tensor([Number.NaN])), InvalidArgumentError, "MinMaxObserver.observe");
+    expectMcError(
+      () => new MinMaxObserver().observe(tensor([Number.NaN])),
+      InvalidArgumentError,
+      "MinMaxObserver.observe",
+    );
     expectMcError(() => new MinMaxObserver({ dtype: "fp8" as never }), InvalidArgumentError, "dtype");
   });
 });
@@ -50,8 +54,16 @@ describe("MovingAverageMinMaxObserver", () => {
   });
 
   it("rejects an averaging constant outside (0, 1]", () => {
-    expectMcError(() => new MovingAverageMinMaxObserver({ averagingConstant: 0 }), InvalidArgumentError, "averagingConstant");
-    expectMcError(() => new MovingAverageMinMaxObserver({ averagingConstant: 2 }), InvalidArgumentError, "averagingConstant");
+    expectMcError(
+      () => new MovingAverageMinMaxObserver({ averagingConstant: 0 }),
+      InvalidArgumentError,
+      "averagingConstant",
+    );
+    expectMcError(
+      () => new MovingAverageMinMaxObserver({ averagingConstant: 2 }),
+      InvalidArgumentError,
+      "averagingConstant",
+    );
   });
 });
 
@@ -74,8 +86,17 @@ describe("PerChannelMinMaxObserver", () => {
   it("rejects a batch with a different channel count and an out-of-range axis", () => {
     const o = new PerChannelMinMaxObserver();
     o.observe(tensor([1, 2], [2, 1]));
-    expectMcError(() => o.observe(tensor([1, 2, 3], [3, 1])), ShapeMismatchError, "3 channels", "earlier batches had 2");
-    expectMcError(() => new PerChannelMinMaxObserver({ axis: 2 }).observe(tensor([1], [1])), InvalidArgumentError, "axis 2");
+    expectMcError(
+      () => o.observe(tensor([1, 2, 3], [3, 1])),
+      ShapeMismatchError,
+      "3 channels",
+      "earlier batches had 2",
+    );
+    expectMcError(
+      () => new PerChannelMinMaxObserver({ axis: 2 }).observe(tensor([1], [1])),
+      InvalidArgumentError,
+      "axis 2",
+    );
   });
 });
 

@@ -1,7 +1,7 @@
-import { ShapeMismatchError, type Tensor, formatShape } from "@mc/core";
+import { formatShape, ShapeMismatchError, type Tensor } from "@mc/core";
 import { assertAxis, assertFloatTensor } from "./affine";
 import { type ChannelQParams, chooseQParams, chooseQParamsPerChannel } from "./choose-qparams";
-import { type ObserverOptions, nothingObserved } from "./observer";
+import { nothingObserved, type ObserverOptions } from "./observer";
 
 export interface PerChannelMinMaxObserverOptions extends ObserverOptions {
   /** Channel axis; 0 is the output channel of an [out, in] or [out, in, kh, kw] weight. */

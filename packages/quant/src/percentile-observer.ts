@@ -1,7 +1,7 @@
-import { type Tensor, assertFiniteNumber, assertInteger } from "@mc/core";
+import { assertFiniteNumber, assertInteger, type Tensor } from "@mc/core";
 import { assertFloatTensor } from "./affine";
-import { type ObservedRange, type QParams, chooseQParams } from "./choose-qparams";
-import { OBSERVER_DEFAULTS, type Observer, type ObserverOptions, nothingObserved } from "./observer";
+import { chooseQParams, type ObservedRange, type QParams } from "./choose-qparams";
+import { nothingObserved, OBSERVER_DEFAULTS, type Observer, type ObserverOptions } from "./observer";
 import { RunningHistogram } from "./running-histogram";
 
 export interface PercentileObserverOptions extends ObserverOptions {

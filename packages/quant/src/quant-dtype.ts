@@ -1,4 +1,4 @@
-import { InvalidArgumentError, assertOneOf } from "@mc/core";
+import { assertOneOf, InvalidArgumentError } from "@mc/core";
 
 /** Integer types a quantized tensor may hold. 4-bit types are packed two per byte, low nibble first. */
 export type QuantDtype = "int8" | "uint8" | "int4" | "uint4";
@@ -46,7 +46,10 @@ export function isSignedDtype(dtype: QuantDtype): boolean {
 }
 
 /** The integer range of a dtype, optionally reduced by one bit and/or narrowed by one level. */
-export function quantRange(dtype: QuantDtype, { reduceRange = false, narrowRange = false }: QuantRangeOptions = {}): QuantRange {
+export function quantRange(
+  dtype: QuantDtype,
+  { reduceRange = false, narrowRange = false }: QuantRangeOptions = {},
+): QuantRange {
   const bits = dtypeBits(dtype) - (reduceRange ? 1 : 0);
   let qmin = isSignedDtype(dtype) ? -(2 ** (bits - 1)) : 0;
   const qmax = isSignedDtype(dtype) ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;

@@ -1,4 +1,4 @@
-import { ShapeMismatchError, float32ToBfloat16Bits, float32ToFloat16Bits } from "@mc/core";
+import { float32ToBfloat16Bits, float32ToFloat16Bits, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { expectMcError, tensor } from "../test/helpers";
 import { castBfloat16, castFloat16 } from "./cast-float16";
@@ -49,7 +49,7 @@ describe("castFloat16 / castBfloat16", () => {
   it("fp16 relative error stays below 2^-11 in the normal range; bf16 below 2^-8", () => {
     const n = 5000;
     const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = Math.fround(Math.exp(((i * 37) % n) / n * 10 - 5) * (i % 2 ? 1 : -1));
+    for (let i = 0; i < n; i++) data[i] = Math.fround(Math.exp((((i * 37) % n) / n) * 10 - 5) * (i % 2 ? 1 : -1));
     const half = castFloat16({ data, shape: [n] });
     const brain = castBfloat16({ data, shape: [n] });
     for (let i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-import { type Tensor, assertSameShape, assertTensor } from "@mc/core";
+import { assertSameShape, assertTensor, type Tensor } from "@mc/core";
 import { dequantize } from "./dequantize";
 import type { QuantizedTensor } from "./quant-dtype";
 
@@ -25,7 +25,11 @@ export function quantizationError(
 ): QuantizationErrorResult {
   const caller = "quantizationError";
   const a = assertTensor(original, caller, "original");
-  const b = assertTensor(isQuantized(approximation) ? dequantize(approximation) : approximation, caller, "approximation");
+  const b = assertTensor(
+    isQuantized(approximation) ? dequantize(approximation) : approximation,
+    caller,
+    "approximation",
+  );
   assertSameShape(a, b, caller, ["original", "approximation"]);
   let signal = 0;
   let noise = 0;

@@ -1,6 +1,6 @@
 import { assertAxis, assertBlockSize, assertFloatTensor, blockLayout, checkParams, quantizeWithLayout } from "./affine";
 import { type ChooseQParamsOptions, chooseQParams } from "./choose-qparams";
-import { type QuantDtype, type QuantizedTensor, assertQuantDtype } from "./quant-dtype";
+import { assertQuantDtype, type QuantDtype, type QuantizedTensor } from "./quant-dtype";
 
 export interface QuantizeBlockwiseOptions {
   /** Elements per block along `axis`; must divide `shape[axis]`. */

@@ -1,5 +1,5 @@
 import { assertAxis, assertFloatTensor, checkParams, perChannelLayout, quantizeWithLayout } from "./affine";
-import { type QuantDtype, type QuantizedTensor, assertQuantDtype } from "./quant-dtype";
+import { assertQuantDtype, type QuantDtype, type QuantizedTensor } from "./quant-dtype";
 
 /**
  * Per-channel affine quantization along `axis` (ONNX `QuantizeLinear` with 1-D scale and

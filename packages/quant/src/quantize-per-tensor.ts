@@ -1,6 +1,6 @@
 import { elementCount } from "@mc/core";
 import { assertFloatTensor, checkParams, perTensorLayout, quantizeWithLayout } from "./affine";
-import { type QuantDtype, type QuantizedTensor, assertQuantDtype } from "./quant-dtype";
+import { assertQuantDtype, type QuantDtype, type QuantizedTensor } from "./quant-dtype";
 
 /**
  * Per-tensor affine quantization, q = clamp(roundHalfEven(x / scale) + zeroPoint), as ONNX

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeMismatchError, createRng, roundHalfEven } from "@mc/core";
+import { createRng, InvalidArgumentError, roundHalfEven, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { expectArraysEqual, expectMcError, tensor } from "../test/helpers";
 import { chooseQParams } from "./choose-qparams";
@@ -35,7 +35,11 @@ describe("quantizePerTensor", () => {
     expectArraysEqual(quantizePerTensor(x, 1, 0, "int8").data, [127, -128, 127, 127, -128], "int8");
     expectArraysEqual(quantizePerTensor(x, 1, 10, "uint8").data, [255, 0, 137, 138, 0], "uint8");
     expectArraysEqual(unpackQuantData(quantizePerTensor(x, 1, 0, "int4").data, "int4", 5), [7, -8, 7, 7, -8], "int4");
-    expectArraysEqual(unpackQuantData(quantizePerTensor(x, 1, 3, "uint4").data, "uint4", 5), [15, 0, 15, 15, 0], "uint4");
+    expectArraysEqual(
+      unpackQuantData(quantizePerTensor(x, 1, 3, "uint4").data, "uint4", 5),
+      [15, 0, 15, 15, 0],
+      "uint4",
+    );
   });
 
   it("packs 4-bit values two per byte, low nibble first (odd counts pad the last high nibble with 0)", () => {
@@ -64,12 +68,29 @@ describe("quantizePerTensor", () => {
   });
 
   it("rejects NaN/Infinity, bad scales, zero points outside the dtype, and non-float data", () => {
-    expectMcError(() => quantizePerTensor(tensor([1, Number.NaN]), 1, 0), InvalidArgumentError, "quantizePerTensor", "NaN", "index 1");
+    expectMcError(
+      () => quantizePerTensor(tensor([1, Number.NaN]), 1, 0),
+      InvalidArgumentError,
+      "quantizePerTensor",
+      "NaN",
+      "index 1",
+    );
     expectMcError(() => quantizePerTensor(tensor([Number.NEGATIVE_INFINITY]), 1, 0), InvalidArgumentError, "-Infinity");
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e-50, 1e40]) {
-      expectMcError(() => quantizePerTensor(tensor([1]), bad, 0), InvalidArgumentError, "quantizePerTensor: scale", String(bad));
+      expectMcError(
+        () => quantizePerTensor(tensor([1]), bad, 0),
+        InvalidArgumentError,
+        "quantizePerTensor: scale",
+        String(bad),
+      );
     }
-    expectMcError(() => quantizePerTensor(tensor([1]), 1, 256, "uint8"), InvalidArgumentError, "zeroPoint", "[0, 255]", "256");
+    expectMcError(
+      () => quantizePerTensor(tensor([1]), 1, 256, "uint8"),
+      InvalidArgumentError,
+      "zeroPoint",
+      "[0, 255]",
+      "256",
+    );
     expectMcError(() => quantizePerTensor(tensor([1]), 1, -1, "uint8"), InvalidArgumentError, "zeroPoint");
     expectMcError(() => quantizePerTensor(tensor([1]), 1, 8, "int4"), InvalidArgumentError, "[-8, 7]");
     expectMcError(() => quantizePerTensor(tensor([1]), 1, 0.5, "int8"), InvalidArgumentError, "zeroPoint");
@@ -79,12 +100,21 @@ describe("quantizePerTensor", () => {
       InvalidArgumentError,
       "Float32Array",
     );
-    expectMcError(() => quantizePerTensor({ data: new Float32Array(3), shape: [2, 2] }, 1, 0), ShapeMismatchError, "[2, 2]");
+    expectMcError(
+      () => quantizePerTensor({ data: new Float32Array(3), shape: [2, 2] }, 1, 0),
+      ShapeMismatchError,
+      "[2, 2]",
+    );
   });
 });
 
 /** Slow reference: explicit multi-index of every element, the channel read off directly. */
-function referencePerChannel(x: { data: Float32Array; shape: number[] }, scales: number[], zps: number[], axis: number) {
+function referencePerChannel(
+  x: { data: Float32Array; shape: number[] },
+  scales: number[],
+  zps: number[],
+  axis: number,
+) {
   const { qmin, qmax } = quantRange("int8");
   const out: number[] = [];
   const strides = x.shape.map((_, d) => x.shape.slice(d + 1).reduce((a, b) => a * b, 1));
@@ -110,7 +140,9 @@ describe("quantizePerChannel", () => {
       const back = dequantize(q).data;
       for (let i = 0; i < back.length; i++) {
         const c = referenceChannel(i, x.shape, (axis + 3) % 3);
-        expect(back[i]).toBe(Math.fround(((q.data[i] as number) - (zps[c] as number)) * Math.fround(scales[c] as number)));
+        expect(back[i]).toBe(
+          Math.fround(((q.data[i] as number) - (zps[c] as number)) * Math.fround(scales[c] as number)),
+        );
       }
     }
   });
@@ -182,9 +214,12 @@ describe("quantizeBlockwise", () => {
     expect(q.scale.length).toBe(6);
     for (let b = 0; b < 2; b++) {
       for (let col = 0; col < 3; col++) {
-        const a = x.data[(2 * b) * 3 + col] as number;
+        const a = x.data[2 * b * 3 + col] as number;
         const c = x.data[(2 * b + 1) * 3 + col] as number;
-        const expected = chooseQParams({ min: Math.min(a, c), max: Math.max(a, c) }, { dtype: "int8", symmetric: true });
+        const expected = chooseQParams(
+          { min: Math.min(a, c), max: Math.max(a, c) },
+          { dtype: "int8", symmetric: true },
+        );
         expect(q.scale[b * 3 + col]).toBe(expected.scale);
         expect(q.zeroPoint[b * 3 + col]).toBe(0);
       }
@@ -199,14 +234,23 @@ describe("quantizeBlockwise", () => {
       "quantizeBlockwise: options.blockSize 4 does not divide dimension 1 (10) of shape [4, 10]",
     );
     expectMcError(() => quantizeBlockwise(x, { blockSize: 0 }), InvalidArgumentError, "options.blockSize");
-    expectMcError(() => quantizeBlockwise(x, { blockSize: 2, axis: 2 }), InvalidArgumentError, "options.axis 2 is out of range");
+    expectMcError(
+      () => quantizeBlockwise(x, { blockSize: 2, axis: 2 }),
+      InvalidArgumentError,
+      "options.axis 2 is out of range",
+    );
   });
 });
 
 describe("dequantize", () => {
   it("rejects inconsistent quantized tensors", () => {
     const q = quantizePerTensor(tensor([1, 2, 3]), 0.1, 0, "int4");
-    expectMcError(() => dequantize({ ...q, data: new Uint8Array(1) }), ShapeMismatchError, "q.data has 1 bytes", "needs 2");
+    expectMcError(
+      () => dequantize({ ...q, data: new Uint8Array(1) }),
+      ShapeMismatchError,
+      "q.data has 1 bytes",
+      "needs 2",
+    );
     expectMcError(() => dequantize({ ...q, scale: Float32Array.of(1, 2) }), ShapeMismatchError, "q.scale");
     expectMcError(() => dequantize({ ...q, scale: Float32Array.of(-1) }), InvalidArgumentError, "q.scale[0]");
     expectMcError(() => dequantize({ ...q, axis: 4 }), InvalidArgumentError, "q.axis 4");

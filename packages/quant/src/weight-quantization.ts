@@ -16,7 +16,10 @@ export interface WeightQuantizationOptions {
  * Symmetric int8 quantization of a weight [out, ...] (zero point 0, as @mc/kernels' int8
  * linear kernels require): per output channel or per tensor.
  */
-export function quantizeWeightInt8(weight: Tensor<Float32Array>, options: WeightQuantizationOptions = {}): QuantizedTensor {
+export function quantizeWeightInt8(
+  weight: Tensor<Float32Array>,
+  options: WeightQuantizationOptions = {},
+): QuantizedTensor {
   const { perChannel = true, narrowRange = true } = options;
   const qOptions = { dtype: "int8" as const, symmetric: true, narrowRange };
   const data = weight.data;
@@ -62,6 +65,8 @@ export function packQuantizedWeight(q: QuantizedTensor, bias: Float32Array | und
 
 /** Bytes a quantized tensor needs on disk: its data, fp32 scales and (when not all 0) int8/int32 zero points. */
 export function quantizedTensorBytes(q: QuantizedTensor): number {
-  const zeroPointBytes = q.zeroPoint.some((z) => z !== 0) ? Math.ceil((q.zeroPoint.length * (q.dtype.endsWith("4") ? 4 : 8)) / 8) : 0;
+  const zeroPointBytes = q.zeroPoint.some((z) => z !== 0)
+    ? Math.ceil((q.zeroPoint.length * (q.dtype.endsWith("4") ? 4 : 8)) / 8)
+    : 0;
   return q.data.length + 4 * q.scale.length + zeroPointBytes;
 }

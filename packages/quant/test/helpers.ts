@@ -1,4 +1,4 @@
-import { InvalidArgumentError, McError, ShapeMismatchError } from "@mc/core";
+import { type InvalidArgumentError, McError, type ShapeMismatchError } from "@mc/core";
 import { expect } from "vitest";
 
 /** Asserts that `fn` throws an McError of the given kind whose message contains every fragment. */
@@ -14,9 +14,10 @@ export function expectMcError(
     caught = error;
   }
   expect(McError.isInstance(caught), `expected an McError, got ${String(caught)}`).toBe(true);
-  expect(kind.isInstance(caught), `expected ${kind.name}, got ${(caught as Error).name}: ${(caught as Error).message}`).toBe(
-    true,
-  );
+  expect(
+    kind.isInstance(caught),
+    `expected ${kind.name}, got ${(caught as Error).name}: ${(caught as Error).message}`,
+  ).toBe(true);
   for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
 }
 

@@ -9,7 +9,7 @@ import { quantizeBlockwise } from "../src/quantize-blockwise";
 import { quantizePerChannel } from "../src/quantize-per-channel";
 import { quantizePerTensor } from "../src/quantize-per-tensor";
 import { expectArraysEqual } from "./helpers";
-import { OnnxType, buildModel, buildSingleNodeModel } from "./onnx-builder";
+import { buildModel, buildSingleNodeModel, OnnxType } from "./onnx-builder";
 
 // Oracle suite: every integer and every dequantized float must equal onnxruntime's, bit for bit.
 
@@ -27,8 +27,10 @@ function testValues(count: number, seed: number, scale: number, span: number): F
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const kind = i % 4;
-    if (kind === 0) data[i] = (rng.integer(-2 * span, 2 * span) + 0.5) * scale; // exact tie
-    else if (kind === 1) data[i] = (rng.uniform() * 2 - 1) * span * 4 * scale; // often saturates
+    if (kind === 0)
+      data[i] = (rng.integer(-2 * span, 2 * span) + 0.5) * scale; // exact tie
+    else if (kind === 1)
+      data[i] = (rng.uniform() * 2 - 1) * span * 4 * scale; // often saturates
     else data[i] = (rng.uniform() * 2 - 1) * span * scale;
   }
   return data;
@@ -64,7 +66,8 @@ async function runQuantizeLinear(
 
 function packForOrt(values: Int32Array, _dtype: QuantDtype): Uint8Array {
   const out = new Uint8Array(Math.ceil(values.length / 2));
-  for (let i = 0; i < values.length; i++) out[i >> 1] = (out[i >> 1] as number) | (((values[i] as number) & 0xf) << (i & 1 ? 4 : 0));
+  for (let i = 0; i < values.length; i++)
+    out[i >> 1] = (out[i >> 1] as number) | (((values[i] as number) & 0xf) << (i & 1 ? 4 : 0));
   return out;
 }
 
@@ -174,7 +177,9 @@ async function runQdqChain(
   paramShape: number[] = scales.length === 1 && attributes.axis === undefined ? [] : [scales.length],
 ) {
   const zeroPointBytes =
-    dtype === "int4" || dtype === "uint4" ? packForOrt(zeroPoints, dtype) : new Uint8Array(Int8Array.from(zeroPoints).buffer);
+    dtype === "int4" || dtype === "uint4"
+      ? packForOrt(zeroPoints, dtype)
+      : new Uint8Array(Int8Array.from(zeroPoints).buffer);
   const model = buildModel(
     [
       { opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["q"], intAttributes: attributes },
@@ -251,8 +256,8 @@ describe("DynamicQuantizeLinear, bit-exact against onnxruntime", () => {
       for (let i = 0; i < x.length; i++) x[i] = (rng.uniform() - 0.5 + offset) * spread;
       const ours = dynamicQuantizeLinear({ data: x, shape });
       const theirs = await session.run({ x: new ort.Tensor("float32", x, shape) });
-      expect(ours.scale, `trial ${trial} scale`).toBe((theirs.s?.data as Float32Array)[0]);
-      expect(ours.zeroPoint, `trial ${trial} zero point`).toBe((theirs.z?.data as Uint8Array)[0]);
+      expect(ours.scale, `trial ${trial} scale`).toBe((theirs.s!.data as Float32Array)[0]);
+      expect(ours.zeroPoint, `trial ${trial} zero point`).toBe((theirs.z!.data as Uint8Array)[0]);
       expectArraysEqual(ours.data, theirs.y?.data as Uint8Array, `trial ${trial} y`, shape);
     }
   });

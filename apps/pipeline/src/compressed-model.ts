@@ -1,0 +1,164 @@
+import { McError, type Tensor } from "@mc/core";
+import {
+  type SparseCodebookWeight,
+  gemm,
+  sparseCodebookLinear,
+} from "@mc/kernels";
+import { type DecodedMcz, expandMczEntry, type McEntry, type McSparseSharedEntry, sparseSharedPositions } from "@mc/io";
+import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
+import type { Architecture, ArchitectureLayer } from "./architecture";
+import { architectures } from "./architecture";
+import { CliError } from "./cli-error";
+
+/**
+ * A model run straight from a decoded `.mcz`: sparse + shared fully connected layers go to
+ * the kernels' CSR-codebook product without ever expanding to dense fp32; convolutions (which
+ * the kernels do not take in compressed form) are expanded and run through @mc/nn's Conv2d.
+ */
+type Step = (input: Float32Array, batch: number) => Float32Array;
+
+export interface CompressedModel {
+  architecture: Architecture;
+  /** Logits [batch × classes] for inputs [batch × product(input shape)]. */
+  forward(input: Float32Array, batch: number): Float32Array;
+  classes: number;
+}
+
+/** Deep Compression storage → kernel-ready CSR with one codebook index per stored entry (fillers dropped). */
+export function toSparseCodebookWeight(entry: McSparseSharedEntry): SparseCodebookWeight {
+  const { sparse } = entry;
+  const [rows, cols] = sparse.shape as [number, number];
+  const positions = sparseSharedPositions(sparse);
+  const rowPointers = new Int32Array(rows + 1);
+  let zeroCode = -1;
+  for (let c = 0; c < sparse.codebook.length; c++) if (sparse.codebook[c] === 0) zeroCode = c;
+  let kept = 0;
+  for (let i = 0; i < positions.length; i++) {
+    if (sparse.codes[i] === zeroCode) continue;
+    rowPointers[Math.floor((positions[i] as number) / cols) + 1]++;
+    kept++;
+  }
+  for (let r = 0; r < rows; r++) rowPointers[r + 1] = (rowPointers[r + 1] as number) + (rowPointers[r] as number);
+  const columnIndices = new Int32Array(kept);
+  const codeIndices = sparse.codebook.length <= 256 ? new Uint8Array(kept) : new Uint16Array(kept);
+  let k = 0;
+  for (let i = 0; i < positions.length; i++) {
+    const code = sparse.codes[i] as number;
+    if (code === zeroCode) continue;
+    columnIndices[k] = (positions[i] as number) % cols;
+    codeIndices[k] = code;
+    k++;
+  }
+  return { rows, cols, rowPointers, columnIndices, codeIndices, codebook: sparse.codebook };
+}
+
+function entryByName(model: DecodedMcz, name: string): McEntry {
+  const entry = model.entries.find((e) => e.name === name);
+  if (!entry) throw new CliError(`the .mcz file has no tensor named '${name}' (its metadata names it)`);
+  return entry;
+}
+
+function denseOf(model: DecodedMcz, name: string): Tensor<Float32Array> {
+  return expandMczEntry(entryByName(model, name));
+}
+
+function linearStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "linear" }>): Step {
+  const weightEntry = entryByName(model, layer.weight);
+  const bias = denseOf(model, layer.bias).data;
+  if (weightEntry.encoding === "sparse-shared") {
+    const weight = toSparseCodebookWeight(weightEntry);
+    return (input, batch) => sparseCodebookLinear(input, batch, weight, bias);
+  }
+  const weight = expandMczEntry(weightEntry).data;
+  return (input, batch) => {
+    const out = new Float32Array(batch * layer.outFeatures);
+    for (let b = 0; b < batch; b++) out.set(bias, b * layer.outFeatures);
+    return gemm(input, weight, { m: batch, k: layer.inFeatures, n: layer.outFeatures, transposeB: true, beta: 1, c: out });
+  };
+}
+
+function convStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "conv2d" }>, inputShape: number[]): Step {
+  const conv = new Conv2d(layer.inChannels, layer.outChannels, layer.kernelSize);
+  conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
+  conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
+  conv.eval();
+  return (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data;
+}
+
+function poolStep(kernelSize: number, inputShape: number[]): Step {
+  const pool = new MaxPool2d(kernelSize);
+  pool.eval();
+  return (input, batch) => pool.forward({ data: input, shape: [batch, ...inputShape] }).data;
+}
+
+/** Builds the runnable model from a decoded file whose metadata names its architecture. */
+export function compileMcz(model: DecodedMcz): CompressedModel {
+  const architectureName = model.metadata.architecture;
+  const architecture = architectureName ? architectures[architectureName] : undefined;
+  if (!architecture) {
+    throw new CliError(
+      `this .mcz file does not name a known architecture (metadata 'architecture' is ${JSON.stringify(architectureName)}); mc eval/bench run ${Object.keys(architectures).join(", ")}`,
+    );
+  }
+  const steps: Step[] = [];
+  let shape = [...architecture.input];
+  for (const layer of architecture.layers) {
+    switch (layer.op) {
+      case "flatten":
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      case "relu":
+        steps.push((input) => {
+          const out = new Float32Array(input.length);
+          for (let i = 0; i < input.length; i++) out[i] = Math.max(0, input[i] as number);
+          return out;
+        });
+        break;
+      case "linear":
+        steps.push(linearStep(model, layer));
+        shape = [layer.outFeatures];
+        break;
+      case "conv2d": {
+        steps.push(convStep(model, layer, shape));
+        const [, height, width] = shape as [number, number, number];
+        shape = [layer.outChannels, height - layer.kernelSize + 1, width - layer.kernelSize + 1];
+        break;
+      }
+      case "maxpool2d": {
+        steps.push(poolStep(layer.kernelSize, shape));
+        const [channels, height, width] = shape as [number, number, number];
+        shape = [channels, Math.floor(height / layer.kernelSize), Math.floor(width / layer.kernelSize)];
+        break;
+      }
+    }
+  }
+  return {
+    architecture,
+    classes: shape[0] as number,
+    forward(input, batch) {
+      let x = input;
+      for (const step of steps) x = step(x, batch);
+      return x;
+    },
+  };
+}
+
+/** Top-1 accuracy of a compiled model on a dataset, in batches. */
+export function evaluateCompressed(model: CompressedModel, data: Dataset, batchSize = 500): { accuracy: number; correct: number; count: number } {
+  const features = data.images.length / data.count;
+  let correct = 0;
+  for (let start = 0; start < data.count; start += batchSize) {
+    const batch = Math.min(batchSize, data.count - start);
+    const logits = model.forward(data.images.subarray(start * features, (start + batch) * features), batch);
+    for (let b = 0; b < batch; b++) {
+      let best = 0;
+      for (let c = 1; c < model.classes; c++) if ((logits[b * model.classes + c] as number) > (logits[b * model.classes + best] as number)) best = c;
+      if (best === data.labels[start + b]) correct++;
+    }
+  }
+  return { accuracy: data.count === 0 ? 0 : correct / data.count, correct, count: data.count };
+}
+
+export function isMcError(error: unknown): error is McError {
+  return McError.isInstance(error);
+}

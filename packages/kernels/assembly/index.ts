@@ -3,6 +3,7 @@
 export * from "./gemm-f32";
 export * from "./gemm-s16";
 export * from "./nbits";
+export * from "./sparse";
 export * from "./quantize";
 
 export function heap_base(): usize {

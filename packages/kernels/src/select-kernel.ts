@@ -7,8 +7,11 @@ import {
   linear_x8s8f32__scalar,
   matmul_f32u4f32__scalar,
   matmul_x8x8s32__scalar,
+  spmm_f32csr__scalar,
+  spmm_f32csrlut__scalar,
 } from "./scalar-kernels";
 import { threadPool, threadPoolSupported } from "./thread-pool";
+import { type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
 import { compiledModules, simdArena, type WasmArena, wasmLoadError } from "./wasm-backend";
 import {
   dynamicQuantizeWasm,
@@ -201,7 +204,33 @@ export function dispatchCodebookLinear(
   bias: Float32Array | undefined,
   y: Float32Array,
 ): void {
+  // The SIMD lanes run across batch rows (no gather in wasm), so batch 1–3 stays in JS.
+  const arena = batch >= 4 || forcedTier === "wasm-simd" ? arenaFor(batch * outFeatures * inFeatures) : null;
+  if (arena !== null) {
+    sparseWasm(arena, x, batch, { rows: outFeatures, cols: inFeatures, codes: indices, codebook }, bias, y);
+    return;
+  }
   gemm_f32lut__scalar(x, batch, outFeatures, inFeatures, indices, codebook, bias, y);
+}
+
+/** CSR product, with `values` or with `codes` into `codebook`. */
+export function dispatchSparse(
+  x: Float32Array,
+  batch: number,
+  w: SparseOperands & { rowPointers: Int32Array; columnIndices: Int32Array },
+  bias: Float32Array | undefined,
+  y: Float32Array,
+): void {
+  const arena = batch >= 4 || forcedTier === "wasm-simd" ? arenaFor(batch * w.columnIndices.length) : null;
+  if (arena !== null) {
+    sparseWasm(arena, x, batch, w, bias, y);
+    return;
+  }
+  if (w.values !== undefined) {
+    spmm_f32csr__scalar(x, batch, w.rows, w.cols, w.rowPointers, w.columnIndices, w.values, bias, y);
+  } else {
+    spmm_f32csrlut__scalar(x, batch, w.rows, w.cols, w.rowPointers, w.columnIndices, w.codes!, w.codebook!, bias, y);
+  }
 }
 
 function threadArena(fallback: WasmArena): WasmArena {
@@ -238,9 +267,9 @@ export function getKernelInfo(): KernelInfo {
           linearInt8: "linear_x8s8f32_4x8c2__wasmsimd",
           dynamicQuantizeLinear: "dynamic_quantize_linear_f32u8__wasmsimd",
           matmulNBits: "matmul_f32u4f32_1x1c32__wasmsimd",
-          sparseLinear: "spmm_f32csr__scalar",
-          codebookLinear: "gemm_f32lut__scalar",
-          sparseCodebookLinear: "spmm_f32csrlut__scalar",
+          sparseLinear: "spmm_f32csr_x4__wasmsimd (batch ≥ 4), spmm_f32csr__scalar",
+          codebookLinear: "gemm_f32lut_x4__wasmsimd (batch ≥ 4), gemm_f32lut__scalar",
+          sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd (batch ≥ 4), spmm_f32csrlut__scalar",
         }
       : {
           gemm: "gemm_f32__scalar",

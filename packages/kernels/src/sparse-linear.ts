@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
-import { spmm_f32csr__scalar, spmm_f32csrlut__scalar } from "./scalar-kernels";
+import { dispatchSparse } from "./select-kernel";
 import { checkDimension, checkFloat32Array, checkLength, checkOptionalBias, checkOptions } from "./validate-args";
 
 /** Compressed sparse rows; the same shape as @mc/prune's `toCsr` output. */
@@ -71,7 +71,7 @@ export function sparseLinear(input: Float32Array, batch: number, weight: CsrMatr
   checkLength(weight.values, nnz, caller, "weight.values", [nnz]);
   const b = checkOptionalBias(bias, rows, caller);
   const y = new Float32Array(batch * rows);
-  spmm_f32csr__scalar(input, batch, rows, cols, weight.rowPointers, weight.columnIndices, weight.values, b, y);
+  if (y.length > 0) dispatchSparse(input, batch, weight, b, y);
   return y;
 }
 
@@ -104,18 +104,10 @@ export function sparseCodebookLinear(
   checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
   const b = checkOptionalBias(bias, rows, caller);
   const y = new Float32Array(batch * rows);
-  spmm_f32csrlut__scalar(
-    input,
-    batch,
-    rows,
-    cols,
-    weight.rowPointers,
-    weight.columnIndices,
-    weight.codeIndices,
-    codebook,
-    b,
-    y,
-  );
+  if (y.length > 0) {
+    const { rowPointers, columnIndices, codeIndices } = weight;
+    dispatchSparse(input, batch, { rows, cols, rowPointers, columnIndices, codes: codeIndices, codebook }, b, y);
+  }
   return y;
 }
 

@@ -55,6 +55,18 @@ export interface WasmKernelExports {
     outU8: number,
     outS16: number,
   ): void;
+  spmm_f32csr_x4__wasmsimd(
+    rowPointers: number,
+    columnIndices: number,
+    values: number,
+    codes: number,
+    codeBytes: number,
+    codebook: number,
+    xt: number,
+    rows: number,
+    y: number,
+  ): void;
+  gemm_f32lut_x4__wasmsimd(indices: number, codeBytes: number, codebook: number, xt: number, rows: number, cols: number, y: number): void;
   permute_x_nbits(x: number, k: number, blockSize: number, blocks: number, xp: number): void;
   matmul_f32u4f32_1x1c32__wasmsimd(
     xp: number,

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { FormatError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { loadIdx, loadMnist, parseIdx } from "./mnist";
@@ -53,6 +54,12 @@ describe("loadIdx / parseIdx", () => {
     expect(data.shape).toEqual([1, 2, 3]);
     expect(Array.from(data.labels)).toEqual([7, 3]);
     expect(data.images[5]).toBeCloseTo(100 / 255, 7);
+    writeFileSync(join(dir, "images.gz"), gzipSync(idxBytes(3, [2, 2, 3], pixels)));
+    writeFileSync(join(dir, "labels.gz"), gzipSync(idxBytes(1, [2], [7, 3])));
+    expect(loadIdx(join(dir, "images.gz"), join(dir, "labels.gz")).images).toEqual(data.images);
+    writeFileSync(join(dir, "broken.gz"), new Uint8Array([0x1f, 0x8b, 1, 2, 3]));
+    expect(() => loadIdx(join(dir, "broken.gz"), join(dir, "labels"))).toThrowError(/does not inflate/);
+    expect(() => loadIdx(join(dir, "missing"), join(dir, "labels"))).toThrowError(/cannot read/);
   });
 
   it("corrupt or truncated headers give a FormatError", () => {

@@ -173,7 +173,20 @@ export function parseIdx(imageBytes: Uint8Array, labelBytes: Uint8Array): Datase
   };
 }
 
-/** Reads standard (uncompressed) MNIST IDX files, e.g. train-images-idx3-ubyte + train-labels-idx1-ubyte. */
+/** The distributed MNIST files are gzipped (`.gz`); inflate when the gzip magic is present. */
+function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = proc?.getBuiltinModule?.("node:zlib") as { gunzipSync(data: Uint8Array): Uint8Array } | undefined;
+  if (!zlib) throw new UnsupportedError({ message: `loadIdx: ${file} is gzipped and node:zlib is unavailable`, feature: "node:zlib" });
+  try {
+    return new Uint8Array(zlib.gunzipSync(bytes));
+  } catch (cause) {
+    throw new FormatError({ message: `loadIdx: ${file} has a gzip header but does not inflate`, offset: 0, cause });
+  }
+}
+
+/** Reads standard MNIST IDX files (raw or gzipped), e.g. train-images-idx3-ubyte + train-labels-idx1-ubyte. */
 export function loadIdx(imagesPath: string, labelsPath: string): Dataset {
   const { fs } = nodeBuiltins("loadIdx");
   const read = (file: string): Uint8Array => {
@@ -183,5 +196,5 @@ export function loadIdx(imagesPath: string, labelsPath: string): Dataset {
       throw new InvalidArgumentError({ message: `loadIdx: cannot read ${file}`, argument: "path", value: file, cause });
     }
   };
-  return parseIdx(read(imagesPath), read(labelsPath));
+  return parseIdx(maybeGunzip(read(imagesPath), imagesPath), maybeGunzip(read(labelsPath), labelsPath));
 }

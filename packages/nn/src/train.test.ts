@@ -8,16 +8,16 @@ import { evaluate, predict, train } from "./train";
 
 describe("train / evaluate / predict", () => {
   const { train: full, test: fullTest } = loadMnist();
-  const small = sliceDataset(full, 0, 600);
+  const small = sliceDataset(full, 0, 400);
   const test = sliceDataset(fullTest, 0, 300);
 
-  it("a short seeded training on 600 real digits reaches far above chance, reproducibly", () => {
-    const run = () => {
+  it("a short seeded training on 400 real digits reaches far above chance, reproducibly", () => {
+    const run = (epochs: number) => {
       const model = createLenet300100({ seed: 3 });
       const progress: number[] = [];
       const result = train(model, small, {
         optimizer: new Adam(model, { learningRate: 2e-3 }),
-        epochs: 3,
+        epochs,
         batchSize: 32,
         seed: 5,
         onProgress: (p) => {
@@ -26,13 +26,14 @@ describe("train / evaluate / predict", () => {
       });
       return { model, result, progress };
     };
-    const a = run();
+    const a = run(3);
     expect(a.progress).toHaveLength(3);
     expect(a.progress[2]).toBeLessThan(a.progress[0] as number);
     const accuracy = evaluate(a.model, test).accuracy;
-    expect(accuracy).toBeGreaterThan(0.75);
-    const b = run();
-    expect(b.result.epochs.map((e) => e.loss)).toEqual(a.result.epochs.map((e) => e.loss));
+    expect(accuracy).toBeGreaterThan(0.7); // chance is 0.1
+    // same seeds, same bytes: a rerun's first epoch repeats exactly
+    const b = run(1);
+    expect(b.result.epochs[0]?.loss).toBe(a.result.epochs[0]?.loss);
     const { classes, logits } = predict(a.model, { data: test.images, shape: [test.count, 1, 28, 28] }, { batchSize: 64 });
     expect(logits.shape).toEqual([300, 10]);
     const correct = classes.reduce((n, c, i) => n + (c === test.labels[i] ? 1 : 0), 0);

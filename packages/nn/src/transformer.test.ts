@@ -166,6 +166,44 @@ describe("Transformer", () => {
     checkModuleGradients(model, x, { samples: 10 });
   });
 
+  it("extra gradients at hidden states act like a loss on them (distillation hook)", () => {
+    const model = createRowTransformer({ seed: 2, layers: 2, heads: 2, width: 4, feedForwardWidth: 4, tokens: 3, tokenSize: 3, classes: 2 });
+    const x = randomTensor([1, 3, 3], 4);
+    const hiddenWeights = createRng(5).fillUniform(new Float32Array(12), -1, 1);
+    const probabilityWeights = createRng(6).fillUniform(new Float32Array(18), -1, 1);
+    const loss = (): number => {
+      const r = model.forwardWithIntermediates(x);
+      return (
+        weightedSum(r.hiddenStates[1]?.data as Float32Array, hiddenWeights) +
+        weightedSum(r.attentionProbabilities[1]?.data as Float32Array, probabilityWeights)
+      );
+    };
+    model.forwardWithIntermediates(x);
+    model.zeroGrad();
+    model.backwardWithIntermediates(
+      { data: new Float32Array(2), shape: [1, 2] },
+      {
+        hiddenStates: [undefined, { data: hiddenWeights, shape: [1, 3, 4] }],
+        attentionProbabilities: [undefined, { data: probabilityWeights, shape: [1, 2, 3, 3] }],
+      },
+    );
+    const embed = model.getParameter("embed.weight");
+    const analytic = embed.grad.slice();
+    const h = 1e-2;
+    for (let i = 0; i < analytic.length; i++) {
+      const saved = embed.value.data[i] as number;
+      embed.value.data[i] = saved + h;
+      const plus = loss();
+      embed.value.data[i] = saved - h;
+      const minus = loss();
+      embed.value.data[i] = saved;
+      const numeric = (plus - minus) / (2 * h);
+      expect(Math.abs((analytic[i] as number) - numeric), `embed.weight[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(
+        3e-3 * Math.max(1, Math.abs(numeric)),
+      );
+    }
+  });
+
   it("default row transformer has 4 layers, 4 heads, width 64", () => {
     const model = createRowTransformer();
     expect(model.blocks).toHaveLength(4);

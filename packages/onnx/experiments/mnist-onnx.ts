@@ -49,7 +49,9 @@ for (const { name, create, epochs } of models) {
   const onnx = toOnnx(model, { inputShape: [1, 28, 28] });
   const fp32Bytes = writeOnnx(onnx).bytes;
   const fp32 = await accuracy(fp32Bytes, testSet);
-  console.log(`${name}: trained ${epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, fp32 ${(fp32 * 100).toFixed(2)}%`);
+  console.log(
+    `${name}: trained ${epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, fp32 ${(fp32 * 100).toFixed(2)}%`,
+  );
   const variants: { label: string; options: QuantizeOnnxOptions }[] = [
     { label: "weight-only int8 per-channel", options: { mode: "weight-only" } },
     { label: "weight-only uint8 per-channel", options: { mode: "weight-only", weightType: "uint8" } },
@@ -61,7 +63,10 @@ for (const { name, create, epochs } of models) {
   ];
   for (const method of ["minmax", "percentile", "entropy"] as const) {
     const { ranges } = await calibrateOnnx(onnx, { batches: calibrationBatches, run, method });
-    variants.push({ label: `static QDQ (${method} calibration)`, options: { mode: "static", activationRanges: ranges } });
+    variants.push({
+      label: `static QDQ (${method} calibration)`,
+      options: { mode: "static", activationRanges: ranges },
+    });
   }
   for (const { label, options } of variants) {
     const { model: quantized, report } = quantizeOnnx(onnx, options);
@@ -79,7 +84,9 @@ for (const { name, create, epochs } of models) {
       quantizedTensors: report.tensors.filter((t) => t.format !== "skipped").length,
     };
     results.push(row);
-    console.log(`  ${label.padEnd(36)} ${(quantizedAccuracy * 100).toFixed(2)}%  drop ${row.dropPp} pp  ${bytes.length} B (${row.compression}x)`);
+    console.log(
+      `  ${label.padEnd(36)} ${(quantizedAccuracy * 100).toFixed(2)}%  drop ${row.dropPp} pp  ${bytes.length} B (${row.compression}x)`,
+    );
   }
 }
 mkdirSync(new URL("../results/", import.meta.url), { recursive: true });

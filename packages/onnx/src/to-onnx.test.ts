@@ -23,7 +23,18 @@ describe("toOnnx", () => {
     const images = randomData(3 * 784, 5);
     const expected = model.forward({ data: images, shape: [3, 1, 28, 28] });
     const onnx = toOnnx(model, { inputShape: [1, 28, 28] });
-    expect(onnx.graph?.node?.map((n) => n.opType)).toEqual(["Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Gemm"]);
+    expect(onnx.graph?.node?.map((n) => n.opType)).toEqual([
+      "Conv",
+      "Relu",
+      "MaxPool",
+      "Conv",
+      "Relu",
+      "MaxPool",
+      "Flatten",
+      "Gemm",
+      "Relu",
+      "Gemm",
+    ]);
     expect(onnx.graph?.initializer?.map((t) => t.name)).toContain("conv1.weight");
     const out = await runOnnx(writeOnnx(onnx).bytes, { input: float(images, [3, 1, 28, 28]) });
     expect(out.output?.dims).toEqual([3, 10]);

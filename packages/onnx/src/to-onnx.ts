@@ -1,5 +1,17 @@
 import { InvalidArgumentError, UnsupportedError } from "@mc/core";
-import { Conv2d, Dropout, Flatten, GELU, Linear, MaxPool2d, type Module, ReLU, Sequential, Softmax, Tanh } from "@mc/nn";
+import {
+  Conv2d,
+  Dropout,
+  Flatten,
+  GELU,
+  Linear,
+  MaxPool2d,
+  type Module,
+  ReLU,
+  Sequential,
+  Softmax,
+  Tanh,
+} from "@mc/nn";
 import { makeNode } from "./graph-edit";
 import type { NodeProto, OnnxModel, TensorProto, ValueInfoProto } from "./onnx-schema";
 import { OnnxDataType } from "./onnx-schema";
@@ -80,7 +92,9 @@ export function toOnnx(model: Module, options: ToOnnxOptions): OnnxModel {
       );
     } else if (layer instanceof MaxPool2d) {
       const k = layer.kernelSize;
-      nodes.push(makeNode("MaxPool", [current], [output], name, { kernel_shape: [k, k], strides: [layer.stride, layer.stride] }));
+      nodes.push(
+        makeNode("MaxPool", [current], [output], name, { kernel_shape: [k, k], strides: [layer.stride, layer.stride] }),
+      );
     } else if (layer instanceof ReLU) {
       nodes.push(makeNode("Relu", [current], [output], name));
     } else if (layer instanceof Tanh) {

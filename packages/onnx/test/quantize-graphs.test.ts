@@ -282,9 +282,10 @@ describe("Conv: weight-only, static QDQ, BatchNormalization folding", () => {
       for (const [name, range] of Object.entries(ranges)) {
         const observed = minmax[name] as { min: number; max: number };
         const magnitude = Math.max(-range.min, range.max);
-        expect(magnitude, `${method} ${name}: ${JSON.stringify(range)} vs ${JSON.stringify(observed)}`).toBeLessThanOrEqual(
-          Math.max(-observed.min, observed.max) * (1 + 1e-6),
-        );
+        expect(
+          magnitude,
+          `${method} ${name}: ${JSON.stringify(range)} vs ${JSON.stringify(observed)}`,
+        ).toBeLessThanOrEqual(Math.max(-observed.min, observed.max) * (1 + 1e-6));
         expect(range.max - range.min, `${method} ${name}`).toBeGreaterThan(0);
       }
     }

@@ -1,0 +1,62 @@
+import type { WasmArena } from "./wasm-backend";
+
+/**
+ * JavaScript side of the sparse and codebook `__wasmsimd` kernels: batch rows go through in
+ * groups of four, transposed so the SIMD lanes run across the batch (there is no gather).
+ */
+
+export interface SparseOperands {
+  rows: number;
+  cols: number;
+  rowPointers?: Int32Array;
+  columnIndices?: Int32Array;
+  values?: Float32Array;
+  codes?: Uint8Array | Uint16Array;
+  codebook?: Float32Array;
+}
+
+export function sparseWasm(
+  arena: WasmArena,
+  x: Float32Array,
+  batch: number,
+  w: SparseOperands,
+  bias: Float32Array | undefined,
+  y: Float32Array,
+): void {
+  const { rows, cols } = w;
+  const ex = arena.exports;
+  const ptrs: number[] = [];
+  const keep = (p: number) => {
+    ptrs.push(p);
+    return p;
+  };
+  try {
+    const codeBytes = w.codes === undefined ? 0 : w.codes instanceof Uint16Array ? 2 : 1;
+    const rp = w.rowPointers === undefined ? 0 : keep(arena.copyIn(w.rowPointers));
+    const ci = w.columnIndices === undefined ? 0 : keep(arena.copyIn(w.columnIndices));
+    const values = w.values === undefined ? 0 : keep(arena.copyIn(w.values));
+    const codes = w.codes === undefined ? 0 : keep(arena.copyIn(w.codes));
+    const codebook = w.codebook === undefined ? 0 : keep(arena.copyIn(w.codebook));
+    const xt = keep(arena.alloc(cols * 16));
+    const out = keep(arena.alloc(rows * 16));
+    for (let b0 = 0; b0 < batch; b0 += 4) {
+      const lanes = Math.min(4, batch - b0);
+      const t = arena.f32(xt, cols * 4);
+      if (lanes < 4) t.fill(0);
+      for (let l = 0; l < lanes; l++) {
+        const src = (b0 + l) * cols;
+        for (let i = 0; i < cols; i++) t[i * 4 + l] = x[src + i]!;
+      }
+      if (rp !== 0) ex.spmm_f32csr_x4__wasmsimd(rp, ci, values, codes, codeBytes, codebook, xt, rows, out);
+      else ex.gemm_f32lut_x4__wasmsimd(codes, codeBytes, codebook, xt, rows, cols, out);
+      const o = arena.f32(out, rows * 4);
+      for (let l = 0; l < lanes; l++) {
+        const dst = (b0 + l) * rows;
+        if (bias === undefined) for (let r = 0; r < rows; r++) y[dst + r] = o[r * 4 + l]!;
+        else for (let r = 0; r < rows; r++) y[dst + r] = o[r * 4 + l]! + bias[r]!;
+      }
+    }
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}

@@ -374,51 +374,99 @@ function decodeSymbols(
   maxLength: number,
   state: { buffer: number; count: number; position: number },
 ): number {
-  const end = bytes.length;
-  const total = out.length;
-  let { buffer, count, position } = state;
-  for (let i = 0; i < total; i++) {
-    // Keep the buffer below 2^31 (count <= 31 after a refill) so it stays a small integer
-    // for the JIT; 24 buffered bits cover the longest code.
-    if (count < 24) {
-      if (position + 3 < end) {
-        // Fast refill: whole bytes, no bounds test per byte.
-        while (count < 24) {
-          buffer |= (bytes[position++] as number) << count;
-          count += 8;
-        }
-      } else {
-        if (position > end + 4) {
-          throw new FormatError({
-            message: `huffmanDecode: stream is truncated at symbol ${i} of ${total}`,
-            offset: end,
-          });
-        }
-        while (count < 24) {
-          buffer |= (position < end ? (bytes[position] as number) : 0) << count;
-          position++;
-          count += 8;
-        }
-      }
+  // A zero-padded copy of the rest of the payload lets the refill skip per-byte bounds tests:
+  // the one check per refill (`position > limit`) stops a truncated stream inside the padding.
+  const start = state.position;
+  const padded = new Uint8Array(Math.max(0, bytes.length - start) + 16);
+  if (bytes.length > start) padded.set(bytes.subarray(start));
+  const limit = padded.length - 8;
+  // [buffer, count, position, next symbol]; an Int32Array keeps all four plain integers.
+  const registers = Int32Array.of(state.buffer, state.count, 0, 0);
+  for (;;) {
+    const status = tableLoop(padded, limit, out, table, mask, sortedSymbols, registers);
+    if (status === loopDone) break;
+    const i = registers[3] as number;
+    if (status === loopTruncated) {
+      throw new FormatError({ message: `huffmanDecode: stream is truncated at symbol ${i} of ${out.length}`, offset: bytes.length });
     }
-    let entry = table[buffer & mask] as number;
-    if (entry <= 0) {
-      entry = entry === 0 ? slowDecode(buffer, countPerLength, maxLength) : -1;
-      if (entry < 0) {
-        throw new FormatError({
-          message: `huffmanDecode: invalid code at symbol ${i}`,
-          offset: Math.min(position, end),
-        });
+    // A code longer than the table, decoded outside the hot loop so the JIT keeps that loop simple.
+    const buffer = registers[0] as number;
+    const entry = longCode(table[buffer & mask] as number, buffer, countPerLength, maxLength, i, bytes.length);
+    const length = entry & 31;
+    out[i] = sortedSymbols[entry >>> 5] as number;
+    registers[0] = buffer >> length;
+    registers[1] = (registers[1] as number) - length;
+    registers[3] = i + 1;
+  }
+  state.buffer = registers[0] as number;
+  state.count = registers[1] as number;
+  return start + (registers[2] as number);
+}
+
+const loopDone = 0;
+const loopLongCode = 1;
+const loopTruncated = 2;
+
+/**
+ * Decodes symbols with one table lookup each until done, a code longer than the table, or
+ * a truncated stream; always leaves >= 24 bits buffered when it stops at a long code.
+ */
+function tableLoop(
+  padded: Uint8Array,
+  limit: number,
+  out: Uint32Array,
+  table: Int32Array,
+  mask: number,
+  sortedSymbols: Uint32Array,
+  registers: Int32Array,
+): number {
+  let buffer = registers[0] as number;
+  let count = registers[1] as number;
+  let position = registers[2] as number;
+  let i = registers[3] as number;
+  const total = out.length;
+  let status = loopDone;
+  for (; i < total; i++) {
+    // count <= 31 after a refill keeps the buffer a small integer; 24 bits cover the longest code.
+    if (count < 24) {
+      if (position > limit) {
+        status = loopTruncated;
+        break;
       }
+      do {
+        buffer |= (padded[position++] as number) << count;
+        count += 8;
+      } while (count < 24);
+    }
+    const entry = table[buffer & mask] as number;
+    if (entry <= 0) {
+      status = loopLongCode;
+      break;
     }
     const length = entry & 31;
     out[i] = sortedSymbols[entry >>> 5] as number;
     buffer >>= length;
     count -= length;
   }
-  state.buffer = buffer;
-  state.count = count;
-  return position;
+  registers[0] = buffer;
+  registers[1] = count;
+  registers[2] = position;
+  registers[3] = i;
+  return status;
+}
+
+/** Entries the table cannot answer: codes longer than the table (slow path) or no code at all. */
+function longCode(
+  entry: number,
+  buffer: number,
+  countPerLength: Uint32Array,
+  maxLength: number,
+  symbolIndex: number,
+  offset: number,
+): number {
+  const decoded = entry === 0 ? slowDecode(buffer, countPerLength, maxLength) : -1;
+  if (decoded < 0) throw new FormatError({ message: `huffmanDecode: invalid code at symbol ${symbolIndex}`, offset });
+  return decoded;
 }
 
 /** Canonical decoding one bit at a time (as zlib's puff.c), for codes longer than the table; returns rank << 5 | length. */

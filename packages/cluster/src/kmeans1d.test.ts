@@ -1,6 +1,7 @@
 import { createRng, InvalidArgumentError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { kmeans1d, kmeansInits } from "./kmeans1d";
+import { radixSortFloat32 } from "./sorted-values";
 import { kmeans1dOptimal } from "./kmeans1d-optimal";
 
 function gaussian(n: number, seed: number): Float32Array {
@@ -153,5 +154,18 @@ describe("kmeans1dOptimal", () => {
 
   it("refuses tables larger than maxCells", () => {
     expect(() => kmeans1dOptimal(gaussian(100, 1), 10, { maxCells: 500 })).toThrow(/exceeds options.maxCells 500/);
+  });
+});
+
+describe("radixSortFloat32", () => {
+  it("sorts exactly like Float64Array.prototype.sort, including -0, +0, subnormals and extremes", () => {
+    const rng = createRng(21);
+    const values = rng.fillNormal(new Float32Array(10000), 0, 3) as Float32Array;
+    values.set([-0, 0, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, 1, -1], 100);
+    const expected = Float64Array.from(values).sort();
+    const actual = radixSortFloat32(values);
+    for (let i = 0; i < values.length; i++) {
+      if (!Object.is(actual[i], expected[i])) throw new Error(`index ${i}: ${actual[i]} != ${expected[i]} (length ${values.length})`);
+    }
   });
 });

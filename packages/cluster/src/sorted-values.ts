@@ -20,7 +20,6 @@ export function sortedCopy(values: ArrayLike<number>, caller: string): Float64Ar
       value: values,
     });
   }
-  const sorted = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (typeof v !== "number" || v - v !== 0) {
@@ -30,10 +29,58 @@ export function sortedCopy(values: ArrayLike<number>, caller: string): Float64Ar
         value: v,
       });
     }
-    sorted[i] = v;
   }
+  if (values instanceof Float32Array && values.length >= 4096) return radixSortFloat32(values);
+  const sorted = Float64Array.from(values);
   sorted.sort();
   return sorted;
+}
+
+/**
+ * Ascending sort of finite float32 values in O(n): their bit patterns, mapped so that unsigned
+ * order equals numeric order (negative: all bits flipped; positive: sign bit set), go through
+ * three LSD radix passes of 11, 11 and 10 bits. Several times faster than a comparison sort
+ * at weight-tensor sizes, and the sort dominates `kmeans1d`. Same order as
+ * `Float64Array.prototype.sort` (-0 before +0).
+ */
+export function radixSortFloat32(values: Float32Array): Float64Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys = new Uint32Array(n);
+  let scratch = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = bits[i] as number;
+    keys[i] = (u & 0x80000000) !== 0 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+  }
+  const counts = new Uint32Array(2048);
+  for (const [shift, width] of [
+    [0, 11],
+    [11, 11],
+    [22, 10],
+  ] as const) {
+    const mask = (1 << width) - 1;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((keys[i] as number) >>> shift) & mask]++;
+    let total = 0;
+    for (let d = 0; d <= mask; d++) {
+      const c = counts[d] as number;
+      counts[d] = total;
+      total += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as number;
+      const digit = (key >>> shift) & mask;
+      scratch[counts[digit] as number] = key;
+      counts[digit]++;
+    }
+    [keys, scratch] = [scratch, keys];
+  }
+  const restored = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i] as number;
+    restored[i] = (key & 0x80000000) !== 0 ? (key & 0x7fffffff) >>> 0 : ~key >>> 0;
+  }
+  return Float64Array.from(new Float32Array(restored.buffer));
 }
 
 export function distinctSorted(sorted: Float64Array): Float64Array {

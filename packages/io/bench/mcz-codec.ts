@@ -49,18 +49,41 @@ raw.set(Uint8Array.from(sparse.gaps), 0);
 raw.set(sparse.codes, sparse.gaps.length);
 const zlibEncoded = time(() => deflateRawSync(raw, { level: 9 }));
 const zlibDecoded = time(() => inflateRawSync(zlibEncoded.value));
-const streamBytes = (layer.sections.indexStream ?? 0) + (layer.sections.clusterStream ?? 0) + (layer.sections.indexTable ?? 0) + (layer.sections.clusterTable ?? 0);
+const streamBytes =
+  (layer.sections.indexStream ?? 0) +
+  (layer.sections.clusterStream ?? 0) +
+  (layer.sections.indexTable ?? 0) +
+  (layer.sections.clusterTable ?? 0);
 
 const rowsOut = [
-  { coder: "mcz Huffman (tables + streams)", bytes: streamBytes, encodeSeconds: encoded.seconds, decodeSeconds: decoded.seconds },
-  { coder: "zlib deflate -9 (same symbols as bytes)", bytes: zlibEncoded.value.length, encodeSeconds: zlibEncoded.seconds, decodeSeconds: zlibDecoded.seconds },
-  { coder: "packed, no entropy coding (5 + 5 bits)", bytes: Math.ceil((sparse.gaps.length * 10) / 8), encodeSeconds: Number.NaN, decodeSeconds: Number.NaN },
+  {
+    coder: "mcz Huffman (tables + streams)",
+    bytes: streamBytes,
+    encodeSeconds: encoded.seconds,
+    decodeSeconds: decoded.seconds,
+  },
+  {
+    coder: "zlib deflate -9 (same symbols as bytes)",
+    bytes: zlibEncoded.value.length,
+    encodeSeconds: zlibEncoded.seconds,
+    decodeSeconds: zlibDecoded.seconds,
+  },
+  {
+    coder: "packed, no entropy coding (5 + 5 bits)",
+    bytes: Math.ceil((sparse.gaps.length * 10) / 8),
+    encodeSeconds: Number.NaN,
+    decodeSeconds: Number.NaN,
+  },
 ];
-console.log(`\nsparse-shared layer [${rows}, ${cols}], ${sparse.gaps.length} stored entries (${layer.fillerCount} fillers), whole .mcz file ${encoded.value.length} bytes = ${breakdown.compressionRatio.toFixed(1)}× vs fp32`);
+console.log(
+  `\nsparse-shared layer [${rows}, ${cols}], ${sparse.gaps.length} stored entries (${layer.fillerCount} fillers), whole .mcz file ${encoded.value.length} bytes = ${breakdown.compressionRatio.toFixed(1)}× vs fp32`,
+);
 console.log("| coder | bytes | ratio vs mcz | encode ms | decode ms |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const r of rowsOut) {
-  console.log(`| ${r.coder} | ${r.bytes} | ${(r.bytes / streamBytes).toFixed(2)} | ${(r.encodeSeconds * 1000).toFixed(1)} | ${(r.decodeSeconds * 1000).toFixed(1)} |`);
+  console.log(
+    `| ${r.coder} | ${r.bytes} | ${(r.bytes / streamBytes).toFixed(2)} | ${(r.encodeSeconds * 1000).toFixed(1)} | ${(r.decodeSeconds * 1000).toFixed(1)} |`,
+  );
 }
 console.log("(mcz encode/decode times cover the whole file incl. CRCs and validation; zlib only the symbol bytes)");
 mkdirSync(join(here, "..", "results"), { recursive: true });

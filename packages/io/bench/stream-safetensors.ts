@@ -7,8 +7,8 @@
  *   pnpm bench            (or: pnpm exec tsx bench/stream-safetensors.ts [sizeGiB])
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { mkdirSync } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +45,11 @@ async function runPhase(phase: string, input: string, output: string, tensorCoun
     const rng = createRng(1);
     const base = new Float32Array(tensorShape[0]! * tensorShape[1]!);
     for (let i = 0; i < base.length; i++) base[i] = rng.normal() * 0.05;
-    const specs = Array.from({ length: tensorCount }, (_, t) => ({ name: `layers.${t}.weight`, dtype: "F32" as const, shape: tensorShape }));
+    const specs = Array.from({ length: tensorCount }, (_, t) => ({
+      name: `layers.${t}.weight`,
+      dtype: "F32" as const,
+      shape: tensorShape,
+    }));
     const writer = await createSafetensorsWriter(input, specs, { metadata: { generator: "mc-io bench" } });
     const data = new Float32Array(base.length);
     for (let t = 0; t < tensorCount; t++) {
@@ -60,12 +64,17 @@ async function runPhase(phase: string, input: string, output: string, tensorCoun
     await file.close();
     detail.checksum = checksum;
   } else if (phase === "stream-transform") {
-    const result = await transformSafetensors(input, output, (tensor) => ({ dtype: "F16", shape: tensor.shape, data: tensor.data as Float32Array }));
+    const result = await transformSafetensors(input, output, (tensor) => ({
+      dtype: "F16",
+      shape: tensor.shape,
+      data: tensor.data as Float32Array,
+    }));
     detail.outputBytes = result.byteLength;
   } else if (phase === "in-memory-transform") {
     const { tensors, metadata } = await readSafetensorsFile(input);
     const converted = new Map<string, SafetensorsInputTensor>();
-    for (const [name, tensor] of tensors) converted.set(name, { dtype: "F16", shape: tensor.shape, data: tensor.data as Float32Array });
+    for (const [name, tensor] of tensors)
+      converted.set(name, { dtype: "F16", shape: tensor.shape, data: tensor.data as Float32Array });
     const bytes = encodeSafetensors(converted, { metadata });
     await writeFile(output, bytes);
     detail.outputBytes = bytes.length;
@@ -99,10 +108,22 @@ async function main(): Promise<void> {
       ["in-memory-transform", join(folder, "memory-f16.safetensors")],
     ];
     for (const [phase, outputPath] of phases) {
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--phase", phase, inputPath, outputPath, String(tensorCount)], {
-        encoding: "utf8",
-        maxBuffer: 1 << 20,
-      });
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          "--phase",
+          phase,
+          inputPath,
+          outputPath,
+          String(tensorCount),
+        ],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 20,
+        },
+      );
       if (child.status !== 0) throw new Error(`phase ${phase} failed: ${child.stderr}`);
       const result = JSON.parse(child.stdout.trim().split("\n").at(-1) as string) as PhaseResult;
       results.push(result);
@@ -110,17 +131,23 @@ async function main(): Promise<void> {
     }
     const fileBytes = (await stat(inputPath)).size;
     const mib = (n: number) => (n / 2 ** 20).toFixed(0);
-    console.log(`\nsafetensors streaming, ${tensorCount} fp32 tensors of [${tensorShape.join(", ")}], file ${mib(fileBytes)} MiB`);
+    console.log(
+      `\nsafetensors streaming, ${tensorCount} fp32 tensors of [${tensorShape.join(", ")}], file ${mib(fileBytes)} MiB`,
+    );
     const baseline = results[0]!.peakRssBytes;
     console.log("| phase | seconds | MiB/s | peak RSS (MiB) | above baseline (MiB) | peak RSS / file |");
     console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
     for (const r of results) {
       const rate = r.phase === "baseline" ? "–" : (fileBytes / 2 ** 20 / r.seconds).toFixed(0);
-      console.log(`| ${r.phase} | ${r.seconds.toFixed(2)} | ${rate} | ${mib(r.peakRssBytes)} | ${mib(r.peakRssBytes - baseline)} | ${(r.peakRssBytes / fileBytes).toFixed(3)} |`);
+      console.log(
+        `| ${r.phase} | ${r.seconds.toFixed(2)} | ${rate} | ${mib(r.peakRssBytes)} | ${mib(r.peakRssBytes - baseline)} | ${(r.peakRssBytes / fileBytes).toFixed(3)} |`,
+      );
     }
     const stream = results.find((r) => r.phase === "stream-transform")!;
     const memory = results.find((r) => r.phase === "in-memory-transform")!;
-    console.log(`\nstreaming uses ${(memory.peakRssBytes / stream.peakRssBytes).toFixed(1)}× less peak memory than the in-memory path (same run); largest tensor ${mib(tensorShape[0]! * tensorShape[1]! * 4)} MiB`);
+    console.log(
+      `\nstreaming uses ${(memory.peakRssBytes / stream.peakRssBytes).toFixed(1)}× less peak memory than the in-memory path (same run); largest tensor ${mib(tensorShape[0]! * tensorShape[1]! * 4)} MiB`,
+    );
     mkdirSync(join(here, "..", "results"), { recursive: true });
     await writeFile(
       join(here, "..", "results", "bench-stream-safetensors.json"),

@@ -10,8 +10,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Tensor } from "@mc/core";
 import { reconstructWeights, shareWeights } from "@mc/cluster";
+import type { Tensor } from "@mc/core";
 import { Adam, createLenet300100, evaluate, loadMnist, loadParameters, saveParameters, train } from "@mc/nn";
 import { attachPruningMasks, magnitudeMask } from "@mc/prune";
 import {
@@ -45,7 +45,12 @@ for (const [name, fraction] of Object.entries(keep)) {
 }
 const attached = attachPruningMasks(model, masks);
 const prunedOnly = evaluate(model, testSet);
-train(model, trainSet, { optimizer: new Adam(model, { learningRate: 5e-4 }), epochs: 3, batchSize: 64, seed: seed + 1 });
+train(model, trainSet, {
+  optimizer: new Adam(model, { learningRate: 5e-4 }),
+  epochs: 3,
+  batchSize: 64,
+  seed: seed + 1,
+});
 attached.detach();
 const pruned = evaluate(model, testSet);
 log(`pruned ${(prunedOnly.accuracy * 100).toFixed(2)} %, after retraining ${(pruned.accuracy * 100).toFixed(2)} %`);
@@ -55,14 +60,22 @@ const entries: McEntry[] = [];
 for (const [name, tensor] of Object.entries(prunedParameters)) {
   if (name in keep) {
     const shared = shareWeights(tensor, { clusters: 63, seed });
-    entries.push({ name, kind: "linear.weight", encoding: "sparse-shared", sparse: sparseSharedFromIndices(shared, { indexBits: 5 }) });
+    entries.push({
+      name,
+      kind: "linear.weight",
+      encoding: "sparse-shared",
+      sparse: sparseSharedFromIndices(shared, { indexBits: 5 }),
+    });
     loadParameters(model, { [name]: reconstructWeights(shared) }, { strict: false });
   } else {
     entries.push({ name, kind: "bias", encoding: "dense", tensor });
   }
 }
 const sharedAccuracy = evaluate(model, testSet);
-const bytes = encodeMcz({ entries, metadata: { model: "lenet-300-100", dataset: "mnist 8000/2000", seed: String(seed) } });
+const bytes = encodeMcz({
+  entries,
+  metadata: { model: "lenet-300-100", dataset: "mnist 8000/2000", seed: String(seed) },
+});
 
 // The accuracy of the file: decode, load, evaluate.
 const decoded = decodeMcz(bytes);
@@ -70,8 +83,12 @@ const fresh = createLenet300100({ seed: 99 });
 loadParameters(fresh, Object.fromEntries(decoded.entries.map((e) => [e.name, expandMczEntry(e)])));
 const fromFile = evaluate(fresh, testSet);
 const breakdown = mczSizeBreakdown(bytes);
-log(`shared ${(sharedAccuracy.accuracy * 100).toFixed(2)} %, from the .mcz file ${(fromFile.accuracy * 100).toFixed(2)} %`);
-console.log(`\nfp32 safetensors ${fp32Bytes} bytes → .mcz ${bytes.length} bytes = ${(fp32Bytes / bytes.length).toFixed(1)}× smaller\n`);
+log(
+  `shared ${(sharedAccuracy.accuracy * 100).toFixed(2)} %, from the .mcz file ${(fromFile.accuracy * 100).toFixed(2)} %`,
+);
+console.log(
+  `\nfp32 safetensors ${fp32Bytes} bytes → .mcz ${bytes.length} bytes = ${(fp32Bytes / bytes.length).toFixed(1)}× smaller\n`,
+);
 console.log(formatSizeBreakdown(breakdown));
 
 mkdirSync(join(here, "..", "results"), { recursive: true });

@@ -99,12 +99,13 @@ export async function assertWritableTarget(caller: string, path: string, options
   }
 }
 
-function temporaryPath(path: string): string {
+/** A fresh hidden name next to `path` for a file that is renamed into place or deleted. */
+export function temporaryPath(path: string, suffix = "tmp"): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const folder = path.slice(0, slash + 1);
   const base = path.slice(slash + 1);
   const random = Math.floor(Math.random() * 0xffffffff).toString(16);
-  return `${folder}.${base}.${process.pid}.${random}.tmp`;
+  return `${folder}.${base}.${process.pid}.${random}.${suffix}`;
 }
 
 /**

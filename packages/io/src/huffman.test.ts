@@ -44,11 +44,13 @@ describe("huffman", () => {
     for (const alphabet of [1, 2, 3, 32, 256, 5000]) {
       const count = 3000;
       const symbols = new Uint32Array(count);
-      for (let i = 0; i < count; i++) symbols[i] = Math.min(alphabet - 1, Math.floor(Math.abs(rng.normal()) * alphabet * 0.1));
+      for (let i = 0; i < count; i++)
+        symbols[i] = Math.min(alphabet - 1, Math.floor(Math.abs(rng.normal()) * alphabet * 0.1));
       const { table, stream, bitLength } = huffmanEncodeSymbols(symbols, alphabet);
       const decoded = huffmanDecodeSymbols(table, stream, count);
       for (let i = 0; i < count; i++) {
-        if (decoded[i] !== symbols[i]) throw new Error(`alphabet ${alphabet} index ${i}: ${decoded[i]} vs ${symbols[i]}`);
+        if (decoded[i] !== symbols[i])
+          throw new Error(`alphabet ${alphabet} index ${i}: ${decoded[i]} vs ${symbols[i]}`);
       }
       const frequencies = new Array(alphabet).fill(0);
       for (const s of symbols) frequencies[s]++;

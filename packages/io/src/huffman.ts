@@ -1,5 +1,5 @@
-import { FormatError, InvalidArgumentError } from "@mc/core";
 import { buildHuffmanCode } from "@mc/cluster";
+import { FormatError, InvalidArgumentError } from "@mc/core";
 
 /**
  * Canonical, length-limited Huffman coding of integer symbols, as the `.mcz` format stores
@@ -111,7 +111,8 @@ export function huffmanEncodeSymbols(symbols: ArrayLike<number>, alphabetSize: n
 
 /** Reads a table: checks its size and code lengths. */
 export function readHuffmanTable(table: Uint8Array, caller: string): Uint8Array {
-  if (table.length < 4) throw new FormatError({ message: `${caller}: Huffman table has ${table.length} bytes, needs at least 4` });
+  if (table.length < 4)
+    throw new FormatError({ message: `${caller}: Huffman table has ${table.length} bytes, needs at least 4` });
   const alphabetSize = new DataView(table.buffer, table.byteOffset, 4).getUint32(0, true);
   if (alphabetSize < 1 || alphabetSize > maxHuffmanAlphabet || table.length !== 4 + alphabetSize) {
     throw new FormatError({
@@ -141,12 +142,14 @@ export function huffmanDecodeSymbols(
   // Symbols are < 2^16, so 16-bit storage suffices and bounds the allocation at 16× the stream.
   const out = new Uint16Array(count);
   if (count === 0) {
-    if (stream.length !== 0) throw new FormatError({ message: `${caller}: 0 symbols but the stream has ${stream.length} bytes` });
+    if (stream.length !== 0)
+      throw new FormatError({ message: `${caller}: 0 symbols but the stream has ${stream.length} bytes` });
     return out;
   }
   let longest = 0;
   for (let s = 0; s < lengths.length; s++) longest = Math.max(longest, lengths[s] as number);
-  if (longest === 0) throw new FormatError({ message: `${caller}: the table codes no symbol but ${count} are expected` });
+  if (longest === 0)
+    throw new FormatError({ message: `${caller}: the table codes no symbol but ${count} are expected` });
   // lookup[next `longest` bits] = symbol << 5 | length; 0 marks a bit pattern that is no code.
   const lookup = new Uint32Array(1 << longest);
   for (let s = 0; s < lengths.length; s++) {
@@ -169,7 +172,8 @@ export function huffmanDecodeSymbols(
       (byte + 2 <= last ? (stream[byte + 2] as number) : 0);
     const entry = lookup[((window << (bit & 7)) >>> drop) & mask] as number;
     const length = entry & 31;
-    if (length === 0) throw new FormatError({ message: `${caller}: symbol ${i} has a bit pattern that is no code`, offset: byte });
+    if (length === 0)
+      throw new FormatError({ message: `${caller}: symbol ${i} has a bit pattern that is no code`, offset: byte });
     bit += length;
     if (bit > totalBits) throw new FormatError({ message: `${caller}: stream ends inside symbol ${i} of ${count}` });
     out[i] = entry >>> 5;

@@ -1,12 +1,31 @@
+export type { WriteTargetOptions } from "./atomic-write";
 export { crc32 } from "./crc32";
+export { type HuffmanEncoded, huffmanDecodeSymbols, huffmanEncodeSymbols } from "./huffman";
+export { type KernelPack, toKernelPack } from "./kernel-packs";
 export {
-  maxSafetensorsHeaderBytes,
-  parseSafetensorsHeader,
-  type SafetensorsDtype,
-  type SafetensorsEntry,
-  type SafetensorsHeader,
-  safetensorsDtypeSize,
-} from "./safetensors-header";
+  type DecodedMcz,
+  decodeMcz,
+  decodeMczTensors,
+  type ExpandOptions,
+  encodeMcz,
+  expandMczEntry,
+  readMcz,
+  type WriteMczOptions,
+  writeMcz,
+} from "./mcz";
+export { mczMagic, mczMajorVersion, mczMinorVersion } from "./mcz-container";
+export type {
+  McDenseEntry,
+  McEncoding,
+  McEntry,
+  McFloatDtype,
+  McLowRankEntry,
+  McModel,
+  McQuantizedEntry,
+  McSparseSharedEntry,
+} from "./mcz-entries";
+export { MczFile, type MczTensorInfo, openMcz } from "./mcz-file";
+export { dequantizeLike, type QuantDtype, type QuantizedTensorLike } from "./quantized";
 export {
   type EncodeSafetensorsOptions,
   encodeSafetensors,
@@ -28,40 +47,20 @@ export {
   type TransformSafetensorsOptions,
   transformSafetensors,
 } from "./safetensors-file";
-export type { WriteTargetOptions } from "./atomic-write";
-export { type HuffmanEncoded, huffmanDecodeSymbols, huffmanEncodeSymbols } from "./huffman";
 export {
-  type SparseSharedOptions,
-  type SparseSharedTensor,
-  sparseSharedFromIndices,
-  sparseSharedFromWeights,
-  sparseSharedPositions,
-  sparseSharedToDense,
-} from "./sparse-shared";
-export { dequantizeLike, type QuantDtype, type QuantizedTensorLike } from "./quantized";
-export type {
-  McDenseEntry,
-  McEncoding,
-  McEntry,
-  McFloatDtype,
-  McLowRankEntry,
-  McModel,
-  McQuantizedEntry,
-  McSparseSharedEntry,
-} from "./mcz-entries";
-export { mczMagic, mczMajorVersion, mczMinorVersion } from "./mcz-container";
+  maxSafetensorsHeaderBytes,
+  parseSafetensorsHeader,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  safetensorsDtypeSize,
+} from "./safetensors-header";
 export {
-  type DecodedMcz,
-  decodeMcz,
-  decodeMczTensors,
-  type ExpandOptions,
-  encodeMcz,
-  expandMczEntry,
-  readMcz,
-  type WriteMczOptions,
-  writeMcz,
-} from "./mcz";
-export { type KernelPack, toKernelPack } from "./kernel-packs";
+  createSafetensorsWriter,
+  type SafetensorsSpec,
+  SafetensorsWriter,
+  type SafetensorsWriterOptions,
+} from "./safetensors-writer";
 export {
   formatSizeBreakdown,
   type LayerSize,
@@ -70,8 +69,10 @@ export {
   type SizeCategory,
 } from "./size-breakdown";
 export {
-  createSafetensorsWriter,
-  type SafetensorsSpec,
-  SafetensorsWriter,
-  type SafetensorsWriterOptions,
-} from "./safetensors-writer";
+  type SparseSharedOptions,
+  type SparseSharedTensor,
+  sparseSharedFromIndices,
+  sparseSharedFromWeights,
+  sparseSharedPositions,
+  sparseSharedToDense,
+} from "./sparse-shared";

@@ -37,7 +37,14 @@ export type KernelPack =
   | {
       type: "nbits";
       name: string;
-      options: { k: number; n: number; weight: Uint8Array; scales: Float32Array; zeroPoints: Uint8Array; blockSize: number };
+      options: {
+        k: number;
+        n: number;
+        weight: Uint8Array;
+        scales: Float32Array;
+        zeroPoints: Uint8Array;
+        blockSize: number;
+      };
     }
   | { type: "low-rank"; name: string; left: Tensor<Float32Array>; right: Tensor<Float32Array> }
   | { type: "dense"; name: string; tensor: Tensor<Float32Array> };
@@ -84,23 +91,44 @@ export function toKernelPack(entry: McEntry): KernelPack {
         codeIndices[out++] = code;
       }
       for (let r = 0; r < rows; r++) rowPointers[r + 1] += rowPointers[r] as number;
-      return { type: "sparse-codebook", name, weight: { rows, cols, rowPointers, columnIndices, codeIndices, codebook: sparse.codebook } };
+      return {
+        type: "sparse-codebook",
+        name,
+        weight: { rows, cols, rowPointers, columnIndices, codeIndices, codebook: sparse.codebook },
+      };
     }
     case "quantized": {
       const q = entry.quantized;
       const { scheme } = quantLayout(q, "toKernelPack");
-      if (q.shape.length !== 2) unsupported(entry, `has shape ${formatShape(q.shape)}; kernel packs need a [out, in] matrix`);
+      if (q.shape.length !== 2)
+        unsupported(entry, `has shape ${formatShape(q.shape)}; kernel packs need a [out, in] matrix`);
       const [outFeatures, inFeatures] = q.shape as [number, number];
       if (q.dtype === "int8") {
-        if (q.zeroPoint.some((z) => z !== 0)) unsupported(entry, "has nonzero weight zero points; packLinearInt8 takes symmetric int8");
-        if (scheme === "blockwise") unsupported(entry, "is blockwise int8; packLinearInt8 takes per-tensor or per-output-channel scales");
-        if (scheme === "per-channel" && q.axis !== 0) unsupported(entry, `is per-channel along axis ${q.axis}, not the output axis 0`);
+        if (q.zeroPoint.some((z) => z !== 0))
+          unsupported(entry, "has nonzero weight zero points; packLinearInt8 takes symmetric int8");
+        if (scheme === "blockwise")
+          unsupported(entry, "is blockwise int8; packLinearInt8 takes per-tensor or per-output-channel scales");
+        if (scheme === "per-channel" && q.axis !== 0)
+          unsupported(entry, `is per-channel along axis ${q.axis}, not the output axis 0`);
         const scales = scheme === "per-tensor" ? new Float32Array(outFeatures).fill(q.scale[0] as number) : q.scale;
         return { type: "int8-linear", name, weight: q.data as Int8Array, options: { outFeatures, inFeatures, scales } };
       }
       if (q.dtype === "int4" || q.dtype === "uint4") {
-        if (scheme !== "blockwise" || (q.axis ?? 1) !== 1) unsupported(entry, "is not blockwise along the input axis 1, as MatMulNBits needs");
-        return { type: "nbits", name, options: toMatMulNBits(q.data as Uint8Array, q.dtype, q.scale, q.zeroPoint, outFeatures, inFeatures, q.blockSize as number) };
+        if (scheme !== "blockwise" || (q.axis ?? 1) !== 1)
+          unsupported(entry, "is not blockwise along the input axis 1, as MatMulNBits needs");
+        return {
+          type: "nbits",
+          name,
+          options: toMatMulNBits(
+            q.data as Uint8Array,
+            q.dtype,
+            q.scale,
+            q.zeroPoint,
+            outFeatures,
+            inFeatures,
+            q.blockSize as number,
+          ),
+        };
       }
       return unsupported(entry, `has dtype ${q.dtype}, which no weight kernel takes`);
     }

@@ -66,42 +66,58 @@ export function writeContainer(metadata: Record<string, string>, tensors: readon
   return out;
 }
 
-export interface ParsedContainer {
+export interface ContainerLayout {
   metadata: Record<string, string>;
-  /** Tensor header objects (validated `sections` removed into `sections`). */
-  tensors: Array<{ header: JsonObject; sections: Map<string, Uint8Array>; records: Map<string, SectionRecord> }>;
+  /** Tensor header objects (without `sections`) and their section records, in file order. */
+  tensors: Array<{ header: JsonObject; records: Map<string, SectionRecord> }>;
   headerLength: number;
   dataStart: number;
   minorVersion: number;
+}
+
+export interface ParsedContainer extends ContainerLayout {
+  tensors: Array<{ header: JsonObject; sections: Map<string, Uint8Array>; records: Map<string, SectionRecord> }>;
 }
 
 function fail(caller: string, message: string, offset?: number): never {
   throw new FormatError({ message: `${caller}: ${message}`, offset });
 }
 
-/**
- * Checks magic, version, header CRC, the JSON shape, and that the sections tile the data
- * area exactly (each at the next 8-byte boundary, zero padding, the file ending after the
- * last one), with every section's CRC-32 matching. Any single changed bit fails here.
- */
-export function readContainer(bytes: Uint8Array, caller: string): ParsedContainer {
-  if (bytes.length < mczPreambleBytes) fail(caller, `file has ${bytes.length} bytes, fewer than the ${mczPreambleBytes}-byte preamble`, 0);
-  for (let i = 0; i < mczMagic.length; i++) {
-    if (bytes[i] !== mczMagic[i]) fail(caller, "bad magic: not an .mcz file", i);
+/** Reads the header length from the 20-byte preamble (checking magic, version and bounds). */
+export function readPreamble(preamble: Uint8Array, fileSize: number, caller: string): number {
+  if (fileSize < mczPreambleBytes || preamble.length < mczPreambleBytes) {
+    fail(caller, `file has ${fileSize} bytes, fewer than the ${mczPreambleBytes}-byte preamble`, 0);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < mczMagic.length; i++) {
+    if (preamble[i] !== mczMagic[i]) fail(caller, "bad magic: not an .mcz file", i);
+  }
+  const view = new DataView(preamble.buffer, preamble.byteOffset, mczPreambleBytes);
   const major = view.getUint16(8, true);
-  const minor = view.getUint16(10, true);
-  if (major !== mczMajorVersion) fail(caller, `unsupported major version ${major} (this reader knows ${mczMajorVersion})`, 8);
+  if (major !== mczMajorVersion) {
+    fail(caller, `unsupported major version ${major} (this reader knows ${mczMajorVersion})`, 8);
+  }
   const headerLength = view.getUint32(12, true);
   if (headerLength > maxMczHeaderBytes) fail(caller, `header length ${headerLength} exceeds ${maxMczHeaderBytes}`, 12);
-  if (mczPreambleBytes + headerLength > bytes.length) {
-    fail(caller, `header length ${headerLength} runs past the end of the ${bytes.length}-byte file`, 12);
+  if (mczPreambleBytes + headerLength > fileSize) {
+    fail(caller, `header length ${headerLength} runs past the end of the ${fileSize}-byte file`, 12);
   }
-  const headerBytes = bytes.subarray(mczPreambleBytes, mczPreambleBytes + headerLength);
+  return headerLength;
+}
+
+/**
+ * Validates everything up to the data start: `prefix` holds the first
+ * `min(fileSize, align8(20 + H))` bytes. Checks magic, version, the header CRC, the JSON shape,
+ * the header padding, and that the section records tile the data area exactly (each at the
+ * next 8-byte boundary, the file ending after the last one). Section contents are not read.
+ */
+export function readContainerLayout(prefix: Uint8Array, fileSize: number, caller: string): ContainerLayout {
+  const headerLength = readPreamble(prefix, fileSize, caller);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, mczPreambleBytes);
+  const minor = view.getUint16(10, true);
+  const headerBytes = prefix.subarray(mczPreambleBytes, mczPreambleBytes + headerLength);
   const expectedCrc = view.getUint32(16, true);
   // The checksum also covers the version and length fields, so no preamble bit can change unnoticed.
-  const actualCrc = crc32(headerBytes, crc32(bytes.subarray(8, 16)));
+  const actualCrc = crc32(headerBytes, crc32(prefix.subarray(8, 16)));
   if (expectedCrc !== actualCrc) {
     fail(caller, `header CRC-32 is ${hex(actualCrc)} but the file records ${hex(expectedCrc)}`, 16);
   }
@@ -125,19 +141,18 @@ export function readContainer(bytes: Uint8Array, caller: string): ParsedContaine
   if (!Array.isArray(tensorList)) fail(caller, 'header "tensors" must be an array');
 
   const dataStart = align8(mczPreambleBytes + headerLength);
-  for (let i = mczPreambleBytes + headerLength; i < Math.min(dataStart, bytes.length); i++) {
-    if (bytes[i] !== 0) fail(caller, `header padding byte at ${i} is ${bytes[i]}, not 0`, i);
+  for (let i = mczPreambleBytes + headerLength; i < Math.min(dataStart, fileSize); i++) {
+    if (prefix[i] !== 0) fail(caller, `header padding byte at ${i} is ${prefix[i]}, not 0`, i);
   }
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileSize - dataStart;
   let expected = 0;
-  const tensors: ParsedContainer["tensors"] = [];
+  const tensors: ContainerLayout["tensors"] = [];
   for (let t = 0; t < tensorList.length; t++) {
     const header = tensorList[t] as JsonValue;
     if (!isJsonObject(header)) fail(caller, `tensor ${t} must be an object`);
     const label = typeof header.name === "string" ? `tensor ${JSON.stringify(header.name)}` : `tensor ${t}`;
     const sectionsValue = header.sections;
     if (!isJsonObject(sectionsValue)) fail(caller, `${label} "sections" must be an object`);
-    const sections = new Map<string, Uint8Array>();
     const records = new Map<string, SectionRecord>();
     for (const role of Object.keys(sectionsValue)) {
       const record = sectionsValue[role] as JsonValue;
@@ -151,35 +166,91 @@ export function readContainer(bytes: Uint8Array, caller: string): ParsedContaine
       const [offset, length, crc] = record as [number, number, number];
       const aligned = align8(expected);
       if (offset !== aligned) {
-        fail(caller, `${label} section "${role}" starts at ${offset}; the previous section ends at ${expected}, so it must start at ${aligned}`);
+        fail(
+          caller,
+          `${label} section "${role}" starts at ${offset}; the previous section ends at ${expected}, so it must start at ${aligned}`,
+        );
       }
       if (offset > dataLength || length > dataLength - offset) {
-        fail(caller, `${label} section "${role}" [${offset}, +${length}] runs past the ${dataLength}-byte data area`, dataStart + offset);
+        fail(
+          caller,
+          `${label} section "${role}" [${offset}, +${length}] runs past the ${dataLength}-byte data area`,
+          dataStart + offset,
+        );
       }
-      for (let i = dataStart + expected; i < dataStart + offset; i++) {
-        if (bytes[i] !== 0) fail(caller, `padding byte at ${i} is ${bytes[i]}, not 0`, i);
-      }
-      const section = bytes.subarray(dataStart + offset, dataStart + offset + length);
-      const actual = crc32(section);
-      if (actual !== crc) {
-        fail(caller, `${label} section "${role}" CRC-32 is ${hex(actual)} but the header records ${hex(crc)}`, dataStart + offset);
-      }
-      sections.set(role, section);
       records.set(role, { offset, length, crc32: crc });
       expected = offset + length;
     }
     const { sections: _dropped, ...rest } = header;
-    tensors.push({ header: rest as JsonObject, sections, records });
+    tensors.push({ header: rest as JsonObject, records });
   }
-  if (dataStart + expected !== bytes.length) {
+  if (dataStart + expected !== fileSize) {
     fail(
       caller,
-      dataStart + expected > bytes.length
-        ? `file is truncated: ${bytes.length} bytes, the header describes ${dataStart + expected}`
-        : `file has ${bytes.length - dataStart - expected} bytes after its last section`,
+      dataStart + expected > fileSize
+        ? `file is truncated: ${fileSize} bytes, the header describes ${dataStart + expected}`
+        : `file has ${fileSize - dataStart - expected} bytes after its last section`,
     );
   }
   return { metadata, tensors, headerLength, dataStart, minorVersion: minor };
+}
+
+/**
+ * Checks one tensor's sections inside `region`, the data-area bytes from `regionStart` (the
+ * end of the previous tensor's last section) through its own last section: zero padding and
+ * CRC-32s. Returns role → section bytes (views into `region`).
+ */
+export function checkTensorSections(
+  region: Uint8Array,
+  regionStart: number,
+  records: Map<string, SectionRecord>,
+  label: string,
+  dataStart: number,
+  caller: string,
+): Map<string, Uint8Array> {
+  const sections = new Map<string, Uint8Array>();
+  let expected = regionStart;
+  for (const [role, { offset, length, crc32: crc }] of records) {
+    for (let i = expected; i < offset; i++) {
+      if (region[i - regionStart] !== 0) {
+        fail(caller, `padding byte at ${dataStart + i} is ${region[i - regionStart]}, not 0`, dataStart + i);
+      }
+    }
+    const section = region.subarray(offset - regionStart, offset - regionStart + length);
+    const actual = crc32(section);
+    if (actual !== crc) {
+      fail(
+        caller,
+        `${label} section "${role}" CRC-32 is ${hex(actual)} but the header records ${hex(crc)}`,
+        dataStart + offset,
+      );
+    }
+    sections.set(role, section);
+    expected = offset + length;
+  }
+  return sections;
+}
+
+/** Byte range [start, end) of the data area a tensor's sections (and the padding before them) occupy. */
+export function tensorRegion(records: Map<string, SectionRecord>, previousEnd: number): [number, number] {
+  let end = previousEnd;
+  for (const { offset, length } of records.values()) end = offset + length;
+  return [previousEnd, end];
+}
+
+/** Validates a whole in-memory file: layout, padding and every CRC. Any single changed bit fails here. */
+export function readContainer(bytes: Uint8Array, caller: string): ParsedContainer {
+  const layout = readContainerLayout(bytes, bytes.length, caller);
+  const data = bytes.subarray(Math.min(layout.dataStart, bytes.length));
+  let previousEnd = 0;
+  const tensors = layout.tensors.map(({ header, records }, t) => {
+    const label = typeof header.name === "string" ? `tensor ${JSON.stringify(header.name)}` : `tensor ${t}`;
+    const [start, end] = tensorRegion(records, previousEnd);
+    const sections = checkTensorSections(data.subarray(start, end), start, records, label, layout.dataStart, caller);
+    previousEnd = end;
+    return { header, sections, records };
+  });
+  return { ...layout, tensors };
 }
 
 function hex(n: number): string {

@@ -8,10 +8,17 @@ import {
   type Tensor,
 } from "@mc/core";
 import { huffmanDecodeSymbols, huffmanEncodeSymbols, maxHuffmanAlphabet } from "./huffman";
-import type { McDenseEntry, McEntry, McFloatDtype, McLowRankEntry, McQuantizedEntry, McSparseSharedEntry } from "./mcz-entries";
 import type { ContainerTensor } from "./mcz-container";
-import { type QuantDtype, quantLayout, quantRanges, type QuantizedTensorLike } from "./quantized";
-import { sparseSharedPositions, type SparseSharedTensor } from "./sparse-shared";
+import type {
+  McDenseEntry,
+  McEntry,
+  McFloatDtype,
+  McLowRankEntry,
+  McQuantizedEntry,
+  McSparseSharedEntry,
+} from "./mcz-entries";
+import { type QuantDtype, type QuantizedTensorLike, quantLayout, quantRanges } from "./quantized";
+import { type SparseSharedTensor, sparseSharedPositions } from "./sparse-shared";
 import type { JsonObject, JsonValue } from "./strict-json";
 import { float32FromLittleEndian, littleEndianBytes, uint16FromLittleEndian } from "./typed-bytes";
 
@@ -29,18 +36,27 @@ function floatBytes(values: Float32Array, dtype: McFloatDtype): Uint8Array {
 }
 
 function checkFloatTensor(tensor: Tensor<Float32Array>, label: string, argument: string): number {
-  if (typeof tensor !== "object" || tensor === null || !(tensor.data instanceof Float32Array) || !Array.isArray(tensor.shape)) {
+  if (
+    typeof tensor !== "object" ||
+    tensor === null ||
+    !(tensor.data instanceof Float32Array) ||
+    !Array.isArray(tensor.shape)
+  ) {
     throw invalid(`${label} must be a Float32Array tensor { data, shape }`, argument, tensor);
   }
   const count = elementCount(tensor.shape, encodeCaller);
   if (tensor.data.length !== count) {
-    throw invalid(`${label} has ${tensor.data.length} elements but shape ${formatShape(tensor.shape)} needs ${count}`, argument);
+    throw invalid(
+      `${label} has ${tensor.data.length} elements but shape ${formatShape(tensor.shape)} needs ${count}`,
+      argument,
+    );
   }
   return count;
 }
 
 function checkFloatDtype(dtype: unknown, label: string): McFloatDtype {
-  if (dtype !== "f32" && dtype !== "f16") throw invalid(`${label} must be "f32" or "f16", got ${JSON.stringify(dtype)}`, "entries");
+  if (dtype !== "f32" && dtype !== "f16")
+    throw invalid(`${label} must be "f32" or "f16", got ${JSON.stringify(dtype)}`, "entries");
   return dtype;
 }
 
@@ -81,7 +97,8 @@ export function encodeEntry(entry: McEntry): ContainerTensor {
     }
     case "quantized": {
       const q = entry.quantized;
-      if (typeof q !== "object" || q === null) throw invalid(`${label} quantized must be a QuantizedTensor`, "entries", q);
+      if (typeof q !== "object" || q === null)
+        throw invalid(`${label} quantized must be a QuantizedTensor`, "entries", q);
       const layout = quantLayout(q, encodeCaller, (message) => invalid(`${label}: ${message}`, "entries"));
       const header: JsonObject = { ...base, shape: [...q.shape], dtype: q.dtype, scheme: layout.scheme };
       if (layout.scheme !== "per-tensor") header.axis = q.axis ?? q.shape.length - 1;
@@ -96,7 +113,8 @@ export function encodeEntry(entry: McEntry): ContainerTensor {
     }
     case "sparse-shared": {
       const s = entry.sparse;
-      if (typeof s !== "object" || s === null) throw invalid(`${label} sparse must be a SparseSharedTensor`, "entries", s);
+      if (typeof s !== "object" || s === null)
+        throw invalid(`${label} sparse must be a SparseSharedTensor`, "entries", s);
       const codebookDtype = checkFloatDtype(entry.codebookDtype ?? "f32", `${label} codebookDtype`);
       elementCount(s.shape, encodeCaller);
       if (!(s.codebook instanceof Float32Array) || s.codebook.length < 1 || s.codebook.length > maxHuffmanAlphabet) {
@@ -106,7 +124,10 @@ export function encodeEntry(entry: McEntry): ContainerTensor {
         throw invalid(`${label} indexBits must be an integer in [1, 16], got ${s.indexBits}`, "entries", s.indexBits);
       }
       if (s.gaps.length !== s.codes.length) {
-        throw invalid(`${label} has ${s.gaps.length} relative indices but ${s.codes.length} cluster indices`, "entries");
+        throw invalid(
+          `${label} has ${s.gaps.length} relative indices but ${s.codes.length} cluster indices`,
+          "entries",
+        );
       }
       try {
         sparseSharedPositions(s, encodeCaller);
@@ -162,7 +183,10 @@ export function encodeEntry(entry: McEntry): ContainerTensor {
       };
     }
     default:
-      throw invalid(`${label} has unknown encoding ${JSON.stringify((entry as { encoding: unknown }).encoding)}`, "entries");
+      throw invalid(
+        `${label} has unknown encoding ${JSON.stringify((entry as { encoding: unknown }).encoding)}`,
+        "entries",
+      );
   }
 }
 
@@ -190,7 +214,8 @@ function readShape(value: JsonValue | undefined, label: string): { shape: number
   if (!Array.isArray(value) || value.length > 16) bad(label, "shape must be an array of at most 16 dimensions");
   let count = 1;
   const shape = value.map((d, i) => {
-    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) bad(label, `shape dimension ${i} is ${JSON.stringify(d)}`);
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0)
+      bad(label, `shape dimension ${i} is ${JSON.stringify(d)}`);
     count *= d;
     if (!Number.isSafeInteger(count * 4)) bad(label, `shape ${formatShape(value as number[])} overflows`);
     return d;
@@ -200,7 +225,8 @@ function readShape(value: JsonValue | undefined, label: string): { shape: number
 
 function readFloats(bytes: Uint8Array, dtype: McFloatDtype, count: number, label: string, role: string): Float32Array {
   const size = dtype === "f32" ? 4 : 2;
-  if (bytes.length !== count * size) bad(label, `section "${role}" has ${bytes.length} bytes, ${dtype} × ${count} needs ${count * size}`);
+  if (bytes.length !== count * size)
+    bad(label, `section "${role}" has ${bytes.length} bytes, ${dtype} × ${count} needs ${count * size}`);
   return dtype === "f32" ? float32FromLittleEndian(bytes) : float16ToFloat32Array(uint16FromLittleEndian(bytes));
 }
 
@@ -231,7 +257,13 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       expectSections(sections, ["values"], label);
       const { shape, count } = readShape(header.shape, label);
       const dtype = readFloatDtype(header.dtype, label, "dtype");
-      const entry: McDenseEntry = { name, kind, encoding, dtype, tensor: { data: readFloats(section("values"), dtype, count, label, "values"), shape } };
+      const entry: McDenseEntry = {
+        name,
+        kind,
+        encoding,
+        dtype,
+        tensor: { data: readFloats(section("values"), dtype, count, label, "values"), shape },
+      };
       return entry;
     }
     case "quantized": {
@@ -245,31 +277,44 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       expectSections(sections, hasZeroPoint ? ["data", "scale", "zeroPoint"] : ["data", "scale"], label);
       const { shape, count } = readShape(header.shape, label);
       const dtype = header.dtype;
-      if (typeof dtype !== "string" || !Object.hasOwn(quantRanges, dtype)) bad(label, `has unknown quantized dtype ${JSON.stringify(dtype)}`);
+      if (typeof dtype !== "string" || !Object.hasOwn(quantRanges, dtype))
+        bad(label, `has unknown quantized dtype ${JSON.stringify(dtype)}`);
       const qdtype = dtype as QuantDtype;
-      const axis = scheme === "per-tensor" ? undefined : readInteger(header.axis, label, "axis", 0, Math.max(0, shape.length - 1));
-      const blockSize = scheme === "blockwise" ? readInteger(header.blockSize, label, "blockSize", 1, Number.MAX_SAFE_INTEGER) : undefined;
-      if (axis !== undefined && axis >= shape.length) bad(label, `axis ${axis} is out of range for shape ${formatShape(shape)}`);
+      const axis =
+        scheme === "per-tensor" ? undefined : readInteger(header.axis, label, "axis", 0, Math.max(0, shape.length - 1));
+      const blockSize =
+        scheme === "blockwise"
+          ? readInteger(header.blockSize, label, "blockSize", 1, Number.MAX_SAFE_INTEGER)
+          : undefined;
+      if (axis !== undefined && axis >= shape.length)
+        bad(label, `axis ${axis} is out of range for shape ${formatShape(shape)}`);
       const nibbles = qdtype === "int4" || qdtype === "uint4";
       const dataBytes = section("data");
       const expectedBytes = nibbles ? Math.ceil(count / 2) : count;
-      if (dataBytes.length !== expectedBytes) bad(label, `section "data" has ${dataBytes.length} bytes, ${qdtype} × ${count} needs ${expectedBytes}`);
+      if (dataBytes.length !== expectedBytes)
+        bad(label, `section "data" has ${dataBytes.length} bytes, ${qdtype} × ${count} needs ${expectedBytes}`);
       if (nibbles && count % 2 === 1 && ((dataBytes[dataBytes.length - 1] as number) & 0xf0) !== 0) {
         bad(label, "has a nonzero unused high nibble in its last data byte");
       }
       const scaleBytes = section("scale");
-      if (scaleBytes.length % 4 !== 0) bad(label, `section "scale" has ${scaleBytes.length} bytes, not a multiple of 4`);
+      if (scaleBytes.length % 4 !== 0)
+        bad(label, `section "scale" has ${scaleBytes.length} bytes, not a multiple of 4`);
       const scale = float32FromLittleEndian(scaleBytes);
       let zeroPoint: Int32Array;
       if (hasZeroPoint) {
         const zpBytes = section("zeroPoint");
         const needed = nibbles ? Math.ceil(scale.length / 2) : scale.length;
-        if (zpBytes.length !== needed) bad(label, `section "zeroPoint" has ${zpBytes.length} bytes, ${scale.length} ${qdtype} zero points need ${needed}`);
+        if (zpBytes.length !== needed)
+          bad(
+            label,
+            `section "zeroPoint" has ${zpBytes.length} bytes, ${scale.length} ${qdtype} zero points need ${needed}`,
+          );
         if (nibbles && scale.length % 2 === 1 && ((zpBytes[zpBytes.length - 1] as number) & 0xf0) !== 0) {
           bad(label, "has a nonzero unused high nibble in its last zero-point byte");
         }
         zeroPoint = unpackQuantParams(zpBytes, qdtype, scale.length);
-        if (zeroPoint.every((z) => z === 0)) bad(label, 'stores a "zeroPoint" section of zeros, which the format omits');
+        if (zeroPoint.every((z) => z === 0))
+          bad(label, 'stores a "zeroPoint" section of zeros, which the format omits');
       } else zeroPoint = new Int32Array(scale.length);
       const data = qdtype === "int8" ? new Int8Array(dataBytes.slice().buffer) : dataBytes.slice();
       const quantized: QuantizedTensorLike = { data, dtype: qdtype, shape, scale, zeroPoint };
@@ -280,7 +325,11 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       return entry;
     }
     case "sparse-shared": {
-      expectKeys(header, ["name", "kind", "encoding", "shape", "indexBits", "entryCount", "codebookSize", "codebookDtype"], label);
+      expectKeys(
+        header,
+        ["name", "kind", "encoding", "shape", "indexBits", "entryCount", "codebookSize", "codebookDtype"],
+        label,
+      );
       expectSections(sections, ["codebook", "indexTable", "indexStream", "clusterTable", "clusterStream"], label);
       const { shape } = readShape(header.shape, label);
       const indexBits = readInteger(header.indexBits, label, "indexBits", 1, 16);
@@ -289,10 +338,22 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       // Every entry takes at least one bit of each stream, which bounds the allocation by the file size.
       const entryCount = readInteger(header.entryCount, label, "entryCount", 0, section("indexStream").length * 8);
       const codebook = readFloats(section("codebook"), codebookDtype, codebookSize, label, "codebook");
-      if (section("indexTable").length !== 4 + 2 ** indexBits) bad(label, `index table must have ${2 ** indexBits} symbols for ${indexBits}-bit relative indices`);
-      if (section("clusterTable").length !== 4 + codebookSize) bad(label, `cluster table must have ${codebookSize} symbols`);
-      const gapSymbols = huffmanDecodeSymbols(section("indexTable"), section("indexStream"), entryCount, `${decodeCaller}: ${label} relative indices`);
-      const codeSymbols = huffmanDecodeSymbols(section("clusterTable"), section("clusterStream"), entryCount, `${decodeCaller}: ${label} cluster indices`);
+      if (section("indexTable").length !== 4 + 2 ** indexBits)
+        bad(label, `index table must have ${2 ** indexBits} symbols for ${indexBits}-bit relative indices`);
+      if (section("clusterTable").length !== 4 + codebookSize)
+        bad(label, `cluster table must have ${codebookSize} symbols`);
+      const gapSymbols = huffmanDecodeSymbols(
+        section("indexTable"),
+        section("indexStream"),
+        entryCount,
+        `${decodeCaller}: ${label} relative indices`,
+      );
+      const codeSymbols = huffmanDecodeSymbols(
+        section("clusterTable"),
+        section("clusterStream"),
+        entryCount,
+        `${decodeCaller}: ${label} cluster indices`,
+      );
       const sparse: SparseSharedTensor = {
         shape,
         codebook,
@@ -312,7 +373,8 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       const rank = readInteger(header.rank, label, "rank", 0, Number.MAX_SAFE_INTEGER);
       const rows = shape.length === 0 ? 1 : (shape[0] as number);
       const columns = shape.slice(1).reduce((a, b) => a * b, 1);
-      if (!Number.isSafeInteger(rows * rank * 4) || !Number.isSafeInteger(rank * columns * 4)) bad(label, `rank ${rank} overflows`);
+      if (!Number.isSafeInteger(rows * rank * 4) || !Number.isSafeInteger(rank * columns * 4))
+        bad(label, `rank ${rank} overflows`);
       const left = readFloats(section("left"), factorDtype, rows * rank, label, "left");
       const right = readFloats(section("right"), factorDtype, rank * columns, label, "right");
       const entry: McLowRankEntry = {

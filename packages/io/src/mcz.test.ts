@@ -98,7 +98,13 @@ describe("mcz round trip, bit for bit", () => {
       axis: 0,
     };
     expect([...dequantizeLike(q).data]).toEqual([-2, -0.5, 2, 32.25, -31.5, 0.75]);
-    const blocks = { ...q, axis: 1, blockSize: 2, scale: Float32Array.from([1, 2, 3, 4]), zeroPoint: Int32Array.from([0, 1, 0, 0]) };
+    const blocks = {
+      ...q,
+      axis: 1,
+      blockSize: 2,
+      scale: Float32Array.from([1, 2, 3, 4]),
+      zeroPoint: Int32Array.from([0, 1, 0, 0]),
+    };
     // Row 0 blocks: [-3, 0] scale 1, [5] scale 2 zp 1; row 1: [127, -128] scale 3, [1] scale 4.
     expect([...dequantizeLike(blocks).data]).toEqual([-3, 0, 8, 381, -384, 4]);
   });
@@ -107,7 +113,9 @@ describe("mcz round trip, bit for bit", () => {
     for (const shape of [[0], [], [1], [40, 30], [3, 3, 3]]) {
       const count = shape.reduce((a, b) => a * b, 1);
       const values = [0.5, -0.25, 1.5, -2];
-      const data = Float32Array.from({ length: count }, () => (rng.uniform() < 0.7 ? 0 : (values[rng.integer(0, 3)] as number)));
+      const data = Float32Array.from({ length: count }, () =>
+        rng.uniform() < 0.7 ? 0 : (values[rng.integer(0, 3)] as number),
+      );
       const sparse = sparseSharedFromWeights({ data, shape }, { indexBits: 4 });
       for (const codebookDtype of ["f32", "f16"] as const) {
         const [entry] = roundTrip([{ name: "w", encoding: "sparse-shared", sparse, codebookDtype }]);
@@ -130,7 +138,15 @@ describe("mcz round trip, bit for bit", () => {
         expect(dense[i * 3 + j]).toBe(expected);
       }
     }
-    roundTrip([{ name: "z", encoding: "low-rank", shape: [0, 5], left: { data: new Float32Array(0), shape: [0, 3] }, right: { data: new Float32Array(15), shape: [3, 5] } }]);
+    roundTrip([
+      {
+        name: "z",
+        encoding: "low-rank",
+        shape: [0, 5],
+        left: { data: new Float32Array(0), shape: [0, 3] },
+        right: { data: new Float32Array(15), shape: [3, 5] },
+      },
+    ]);
   });
 
   it("round-trips large tensors (1M-element sparse layer, 1M fp32, 1M int4) bit for bit", () => {
@@ -139,14 +155,29 @@ describe("mcz round trip, bit for bit", () => {
     const indices = Uint8Array.from({ length: big }, () => (rng.uniform() < 0.9 ? 0 : rng.integer(1, 31)));
     const dense = randomFloats(rng, big);
     const entries: McEntry[] = [
-      { name: "sparse", encoding: "sparse-shared", sparse: sparseSharedFromWeights({ data: Float32Array.from(indices, (c) => codebook[c]!), shape: [1024, 1024] }, { indexBits: 5 }) },
+      {
+        name: "sparse",
+        encoding: "sparse-shared",
+        sparse: sparseSharedFromWeights(
+          { data: Float32Array.from(indices, (c) => codebook[c]!), shape: [1024, 1024] },
+          { indexBits: 5 },
+        ),
+      },
       { name: "dense", encoding: "dense", tensor: { data: dense, shape: [1024, 1024] } },
-      { name: "int4", encoding: "quantized", quantized: randomQuantized(rng, "int4", [1024, 1024], { axis: 0, blockSize: 64 }) },
+      {
+        name: "int4",
+        encoding: "quantized",
+        quantized: randomQuantized(rng, "int4", [1024, 1024], { axis: 0, blockSize: 64 }),
+      },
     ];
     const bytes = encodeMcz({ entries });
     const tensors = decodeMczTensors(bytes);
     sameBits(tensors.get("dense")!.data, dense, "large dense");
-    sameBits(tensors.get("sparse")!.data, Float32Array.from(indices, (c) => codebook[c]!), "large sparse");
+    sameBits(
+      tensors.get("sparse")!.data,
+      Float32Array.from(indices, (c) => codebook[c]!),
+      "large sparse",
+    );
     sameBytes(encodeMcz(decodeMcz(bytes)), bytes, "large re-encoded file");
   });
 
@@ -154,7 +185,9 @@ describe("mcz round trip, bit for bit", () => {
     const model = sampleModel();
     const decoded = decodeMcz(encodeMcz(model));
     expect(decoded.metadata).toEqual(model.metadata);
-    expect(decoded.entries.map((e) => [e.name, e.kind, e.encoding])).toEqual(model.entries.map((e) => [e.name, e.kind, e.encoding]));
+    expect(decoded.entries.map((e) => [e.name, e.kind, e.encoding])).toEqual(
+      model.entries.map((e) => [e.name, e.kind, e.encoding]),
+    );
   });
 });
 
@@ -162,14 +195,61 @@ describe("mcz bad input", () => {
   it("rejects duplicate names, unknown encodings, shape overflow and mismatched parts with McError", () => {
     const t = { data: new Float32Array(2), shape: [2] };
     const cases: Array<[unknown, RegExp]> = [
-      [{ entries: [{ name: "a", encoding: "dense", tensor: t }, { name: "a", encoding: "dense", tensor: t }] }, /duplicate tensor name "a"/],
+      [
+        {
+          entries: [
+            { name: "a", encoding: "dense", tensor: t },
+            { name: "a", encoding: "dense", tensor: t },
+          ],
+        },
+        /duplicate tensor name "a"/,
+      ],
       [{ entries: [{ name: "a", encoding: "zip", tensor: t }] }, /unknown encoding "zip"/],
-      [{ entries: [{ name: "a", encoding: "dense", tensor: { data: new Float32Array(0), shape: [2 ** 40, 2 ** 40] } }] }, /more elements than a safe integer/],
-      [{ entries: [{ name: "a", encoding: "dense", tensor: { data: new Float32Array(3), shape: [2] } }] }, /has 3 elements but shape \[2\] needs 2/],
+      [
+        {
+          entries: [{ name: "a", encoding: "dense", tensor: { data: new Float32Array(0), shape: [2 ** 40, 2 ** 40] } }],
+        },
+        /more elements than a safe integer/,
+      ],
+      [
+        { entries: [{ name: "a", encoding: "dense", tensor: { data: new Float32Array(3), shape: [2] } }] },
+        /has 3 elements but shape \[2\] needs 2/,
+      ],
       [{ entries: [{ name: "a", encoding: "dense", dtype: "f8", tensor: t }] }, /dtype must be "f32" or "f16"/],
-      [{ entries: [{ name: "q", encoding: "quantized", quantized: randomQuantized(createRng(1), "int8", [2, 3], { axis: 2 }) }] }, /axis 2 is out of range for shape \[2, 3\]/],
-      [{ entries: [{ name: "q", encoding: "quantized", quantized: { ...randomQuantized(createRng(1), "int4", [4]), zeroPoint: Int32Array.from([9]) } }] }, /zero point 9 .* int4 range/],
-      [{ entries: [{ name: "l", encoding: "low-rank", shape: [4, 3], left: { data: new Float32Array(8), shape: [4, 2] }, right: { data: new Float32Array(8), shape: [2, 4] } }] }, /do not give shape \[4, 3\]/],
+      [
+        {
+          entries: [
+            { name: "q", encoding: "quantized", quantized: randomQuantized(createRng(1), "int8", [2, 3], { axis: 2 }) },
+          ],
+        },
+        /axis 2 is out of range for shape \[2, 3\]/,
+      ],
+      [
+        {
+          entries: [
+            {
+              name: "q",
+              encoding: "quantized",
+              quantized: { ...randomQuantized(createRng(1), "int4", [4]), zeroPoint: Int32Array.from([9]) },
+            },
+          ],
+        },
+        /zero point 9 .* int4 range/,
+      ],
+      [
+        {
+          entries: [
+            {
+              name: "l",
+              encoding: "low-rank",
+              shape: [4, 3],
+              left: { data: new Float32Array(8), shape: [4, 2] },
+              right: { data: new Float32Array(8), shape: [2, 4] },
+            },
+          ],
+        },
+        /do not give shape \[4, 3\]/,
+      ],
     ];
     for (const [model, pattern] of cases) {
       let error: unknown;
@@ -185,7 +265,13 @@ describe("mcz bad input", () => {
   });
 
   it("refuses expanding a tiny file that describes a huge sparse tensor beyond maxElements", () => {
-    const sparse = { shape: [1 << 20, 1 << 12], codebook: Float32Array.from([0, 1]), indexBits: 4, gaps: Uint16Array.from([3]), codes: Uint8Array.from([1]) };
+    const sparse = {
+      shape: [1 << 20, 1 << 12],
+      codebook: Float32Array.from([0, 1]),
+      indexBits: 4,
+      gaps: Uint16Array.from([3]),
+      codes: Uint8Array.from([1]),
+    };
     const bytes = encodeMcz({ entries: [{ name: "w", encoding: "sparse-shared", sparse }] });
     expect(bytes.length).toBeLessThan(600);
     expect(() => decodeMczTensors(bytes)).toThrow(/more than maxElements/);

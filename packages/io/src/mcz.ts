@@ -19,7 +19,11 @@ export function encodeMcz(model: McModel): Uint8Array {
   const seen = new Set<string>();
   for (const entry of model.entries) {
     if (typeof entry?.name !== "string") {
-      throw new InvalidArgumentError({ message: `${caller}: every entry needs a string name`, argument: "model.entries", value: entry });
+      throw new InvalidArgumentError({
+        message: `${caller}: every entry needs a string name`,
+        argument: "model.entries",
+        value: entry,
+      });
     }
     if (seen.has(entry.name)) {
       throw new InvalidArgumentError({
@@ -56,13 +60,18 @@ export interface DecodedMcz extends McModel {
 export function decodeMcz(bytes: Uint8Array): DecodedMcz {
   const caller = "decodeMcz";
   if (!(bytes instanceof Uint8Array)) {
-    throw new InvalidArgumentError({ message: `${caller}: bytes must be a Uint8Array`, argument: "bytes", value: bytes });
+    throw new InvalidArgumentError({
+      message: `${caller}: bytes must be a Uint8Array`,
+      argument: "bytes",
+      value: bytes,
+    });
   }
   const container = readContainer(bytes, caller);
   const names = new Set<string>();
   const entries = container.tensors.map(({ header, sections }, index) => {
     const entry = decodeEntry(header, sections, index);
-    if (names.has(entry.name)) throw new FormatError({ message: `${caller}: duplicate tensor name ${JSON.stringify(entry.name)}` });
+    if (names.has(entry.name))
+      throw new FormatError({ message: `${caller}: duplicate tensor name ${JSON.stringify(entry.name)}` });
     names.add(entry.name);
     return entry;
   });
@@ -83,7 +92,14 @@ const expandDefaults = { maxElements: 2 ** 31 - 1 } as const;
  */
 export function expandMczEntry(entry: McEntry, options: ExpandOptions = {}): Tensor<Float32Array> {
   const { maxElements } = { ...expandDefaults, ...options };
-  const shape = entry.encoding === "dense" ? entry.tensor.shape : entry.encoding === "quantized" ? entry.quantized.shape : entry.encoding === "sparse-shared" ? entry.sparse.shape : entry.shape;
+  const shape =
+    entry.encoding === "dense"
+      ? entry.tensor.shape
+      : entry.encoding === "quantized"
+        ? entry.quantized.shape
+        : entry.encoding === "sparse-shared"
+          ? entry.sparse.shape
+          : entry.shape;
   const count = elementCount(shape, "expandMczEntry");
   if (count > maxElements) {
     throw new InvalidArgumentError({
@@ -127,7 +143,11 @@ export function decodeMczTensors(bytes: Uint8Array, options: ExpandOptions = {})
 export interface WriteMczOptions extends WriteTargetOptions {}
 
 /** Writes a model to `path` atomically; refuses existing files unless `overwrite`, and never an input. */
-export async function writeMcz(path: string, model: McModel, options: WriteMczOptions = {}): Promise<{ path: string; byteLength: number }> {
+export async function writeMcz(
+  path: string,
+  model: McModel,
+  options: WriteMczOptions = {},
+): Promise<{ path: string; byteLength: number }> {
   const bytes = encodeMcz(model);
   await assertWritableTarget("writeMcz", path, options);
   await withAtomicFile(path, (handle) => writeFully(handle, bytes, 0));

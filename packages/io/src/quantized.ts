@@ -67,7 +67,8 @@ export function quantLayout(
   let paramCount: number;
   if (q.blockSize !== undefined) {
     const axis = q.axis ?? q.shape.length - 1;
-    if (!Number.isSafeInteger(q.blockSize) || q.blockSize < 1) bad(`blockSize must be a positive integer, got ${q.blockSize}`);
+    if (!Number.isSafeInteger(q.blockSize) || q.blockSize < 1)
+      bad(`blockSize must be a positive integer, got ${q.blockSize}`);
     if (!Number.isSafeInteger(axis) || axis < 0 || axis >= q.shape.length) {
       bad(`axis ${axis} is out of range for shape ${formatShape(q.shape)}`);
     }
@@ -85,7 +86,9 @@ export function quantLayout(
     paramCount = 1;
   }
   if (q.scale.length !== paramCount || q.zeroPoint.length !== paramCount) {
-    bad(`${scheme} ${q.dtype} of shape ${formatShape(q.shape)} needs ${paramCount} scales and zero points, got ${q.scale.length} and ${q.zeroPoint.length}`);
+    bad(
+      `${scheme} ${q.dtype} of shape ${formatShape(q.shape)} needs ${paramCount} scales and zero points, got ${q.scale.length} and ${q.zeroPoint.length}`,
+    );
   }
   const [low, high] = quantRanges[q.dtype];
   for (let i = 0; i < paramCount; i++) {

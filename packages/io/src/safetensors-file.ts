@@ -5,13 +5,14 @@ import {
   loadFs,
   readFully,
   registerInput,
+  temporaryPath,
   type WriteTargetOptions,
   withAtomicFile,
   writeFully,
 } from "./atomic-write";
 import {
-  decodeSafetensorsData,
   buildSafetensorsHeader,
+  decodeSafetensorsData,
   prepareSafetensorsTensor,
   type SafetensorsInputTensor,
   type SafetensorsTensor,
@@ -38,7 +39,13 @@ export class SafetensorsFile {
   #handle: FileHandle | undefined;
   readonly #release: () => void;
 
-  private constructor(path: string, handle: FileHandle, header: SafetensorsHeader, fileSize: number, release: () => void) {
+  private constructor(
+    path: string,
+    handle: FileHandle,
+    header: SafetensorsHeader,
+    fileSize: number,
+    release: () => void,
+  ) {
     this.path = path;
     this.#handle = handle;
     this.header = header;
@@ -50,7 +57,11 @@ export class SafetensorsFile {
   static async open(path: string): Promise<SafetensorsFile> {
     const caller = "openSafetensors";
     if (typeof path !== "string" || path.length === 0) {
-      throw new InvalidArgumentError({ message: `${caller}: path must be a non-empty string`, argument: "path", value: path });
+      throw new InvalidArgumentError({
+        message: `${caller}: path must be a non-empty string`,
+        argument: "path",
+        value: path,
+      });
     }
     const fs = await loadFs();
     const handle = await fs.open(path, "r");
@@ -188,9 +199,12 @@ export async function transformSafetensors(
   const fs = await loadFs();
   const input = await SafetensorsFile.open(inputPath);
   try {
-    await assertWritableTarget(caller, outputPath, { ...options, inputPaths: [...(options.inputPaths ?? []), inputPath] });
+    await assertWritableTarget(caller, outputPath, {
+      ...options,
+      inputPaths: [...(options.inputPaths ?? []), inputPath],
+    });
     const specs: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; byteLength: number }> = [];
-    const dataPath = `${outputPath}.${process.pid}.data.tmp`;
+    const dataPath = temporaryPath(outputPath, "data.tmp");
     const data = await fs.open(dataPath, "wx+");
     try {
       let dataLength = 0;

@@ -8,7 +8,20 @@ import { isJsonObject, type JsonValue, parseStrictJson } from "./strict-json";
  * Everything here treats the bytes as hostile.
  */
 
-export type SafetensorsDtype = "BOOL" | "U8" | "I8" | "I16" | "U16" | "F16" | "BF16" | "I32" | "U32" | "F32" | "F64" | "I64" | "U64";
+export type SafetensorsDtype =
+  | "BOOL"
+  | "U8"
+  | "I8"
+  | "I16"
+  | "U16"
+  | "F16"
+  | "BF16"
+  | "I32"
+  | "U32"
+  | "F32"
+  | "F64"
+  | "I64"
+  | "U64";
 
 export const safetensorsDtypeSize: Readonly<Record<SafetensorsDtype, number>> = {
   BOOL: 1,
@@ -118,7 +131,10 @@ export function parseSafetensorsHeader(
       for (const key of Object.keys(value)) {
         const item = value[key];
         if (typeof item !== "string") {
-          fail(caller, `"${metadataKey}" value for ${JSON.stringify(key)} must be a string, got ${JSON.stringify(item)}`);
+          fail(
+            caller,
+            `"${metadataKey}" value for ${JSON.stringify(key)} must be a string, got ${JSON.stringify(item)}`,
+          );
         }
         metadata[key] = item;
       }
@@ -127,7 +143,8 @@ export function parseSafetensorsHeader(
     const label = `tensor ${JSON.stringify(name)}`;
     if (!isJsonObject(value)) fail(caller, `${label} must be an object { dtype, shape, data_offsets }`);
     for (const key of Object.keys(value)) {
-      if (key !== "dtype" && key !== "shape" && key !== "data_offsets") fail(caller, `${label} has an unknown field "${key}"`);
+      if (key !== "dtype" && key !== "shape" && key !== "data_offsets")
+        fail(caller, `${label} has an unknown field "${key}"`);
     }
     const dtype = value.dtype;
     if (typeof dtype !== "string" || !Object.hasOwn(safetensorsDtypeSize, dtype)) {

@@ -30,7 +30,10 @@ describe("SafetensorsWriter", () => {
     await writer.write("a", { shape: [2, 2], data: a });
     await writer.write("b", { shape: [2], data: b });
     await writer.close();
-    const expected = encodeSafetensors({ a: { dtype: "F16", shape: [2, 2], data: a }, b: { shape: [2], data: b } }, { metadata: { m: "1" } });
+    const expected = encodeSafetensors(
+      { a: { dtype: "F16", shape: [2, 2], data: a }, b: { shape: [2], data: b } },
+      { metadata: { m: "1" } },
+    );
     expect(new Uint8Array(await readFile(path))).toEqual(expected);
   });
 
@@ -40,7 +43,9 @@ describe("SafetensorsWriter", () => {
       { name: "a", dtype: "F32", shape: [2] },
       { name: "b", dtype: "F32", shape: [1] },
     ]);
-    await expect(writer.write("b", { shape: [1], data: new Float32Array(1) })).rejects.toThrow(/expected tensor "a", got "b"/);
+    await expect(writer.write("b", { shape: [1], data: new Float32Array(1) })).rejects.toThrow(
+      /expected tensor "a", got "b"/,
+    );
     await expect(writer.write("a", { shape: [3], data: new Float32Array(3) })).rejects.toThrow(/declared F32 \[2\]/);
     await writer.write("a", { shape: [2], data: new Float32Array(2) });
     const error = await writer.close().catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import { elementCount, formatShape, InvalidArgumentError } from "@mc/core";
-import { assertWritableTarget, loadFs, type WriteTargetOptions, writeFully } from "./atomic-write";
+import { assertWritableTarget, loadFs, temporaryPath, type WriteTargetOptions, writeFully } from "./atomic-write";
 import { buildSafetensorsHeader, prepareSafetensorsTensor, type SafetensorsInputTensor } from "./safetensors";
 import { type SafetensorsDtype, safetensorsDtypeSize } from "./safetensors-header";
 
@@ -36,28 +36,44 @@ export class SafetensorsWriter {
     this.#position = position;
   }
 
-  static async create(path: string, specs: readonly SafetensorsSpec[], options: SafetensorsWriterOptions = {}): Promise<SafetensorsWriter> {
+  static async create(
+    path: string,
+    specs: readonly SafetensorsSpec[],
+    options: SafetensorsWriterOptions = {},
+  ): Promise<SafetensorsWriter> {
     const caller = "createSafetensorsWriter";
     const names = new Set<string>();
     const checked = specs.map((spec) => {
       if (names.has(spec.name)) {
-        throw new InvalidArgumentError({ message: `${caller}: duplicate tensor name ${JSON.stringify(spec.name)}`, argument: "specs", value: spec.name });
+        throw new InvalidArgumentError({
+          message: `${caller}: duplicate tensor name ${JSON.stringify(spec.name)}`,
+          argument: "specs",
+          value: spec.name,
+        });
       }
       names.add(spec.name);
       if (!Object.hasOwn(safetensorsDtypeSize, spec.dtype)) {
-        throw new InvalidArgumentError({ message: `${caller}: tensor ${JSON.stringify(spec.name)} has unknown dtype ${JSON.stringify(spec.dtype)}`, argument: "specs", value: spec.dtype });
+        throw new InvalidArgumentError({
+          message: `${caller}: tensor ${JSON.stringify(spec.name)} has unknown dtype ${JSON.stringify(spec.dtype)}`,
+          argument: "specs",
+          value: spec.dtype,
+        });
       }
       const count = elementCount(spec.shape, caller);
       const byteLength = count * safetensorsDtypeSize[spec.dtype];
       if (!Number.isSafeInteger(byteLength)) {
-        throw new InvalidArgumentError({ message: `${caller}: tensor ${JSON.stringify(spec.name)} shape ${formatShape(spec.shape)} overflows`, argument: "specs", value: spec.shape });
+        throw new InvalidArgumentError({
+          message: `${caller}: tensor ${JSON.stringify(spec.name)} shape ${formatShape(spec.shape)} overflows`,
+          argument: "specs",
+          value: spec.shape,
+        });
       }
       return { name: spec.name, dtype: spec.dtype, shape: [...spec.shape], byteLength };
     });
     const header = buildSafetensorsHeader(checked, options.metadata, caller);
     await assertWritableTarget(caller, path, options);
     const fs = await loadFs();
-    const temporary = `${path}.${process.pid}.${Math.floor(Math.random() * 0xffffffff).toString(16)}.tmp`;
+    const temporary = temporaryPath(path);
     const handle = await fs.open(temporary, "wx");
     try {
       await writeFully(handle, header, 0);
@@ -73,7 +89,8 @@ export class SafetensorsWriter {
   async write(name: string, tensor: SafetensorsInputTensor): Promise<void> {
     const caller = "SafetensorsWriter.write";
     const handle = this.#handle;
-    if (handle === undefined) throw new InvalidArgumentError({ message: `${caller}: the writer is closed`, argument: "this" });
+    if (handle === undefined)
+      throw new InvalidArgumentError({ message: `${caller}: the writer is closed`, argument: "this" });
     const spec = this.#specs[this.#next];
     if (spec === undefined || spec.name !== name) {
       throw new InvalidArgumentError({
@@ -98,7 +115,8 @@ export class SafetensorsWriter {
   /** Checks that every declared tensor was written, then publishes the file atomically. */
   async close(): Promise<{ path: string; byteLength: number }> {
     const handle = this.#handle;
-    if (handle === undefined) throw new InvalidArgumentError({ message: "SafetensorsWriter.close: the writer is closed", argument: "this" });
+    if (handle === undefined)
+      throw new InvalidArgumentError({ message: "SafetensorsWriter.close: the writer is closed", argument: "this" });
     if (this.#next !== this.#specs.length) {
       await this.abort();
       throw new InvalidArgumentError({

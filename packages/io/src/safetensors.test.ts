@@ -47,7 +47,12 @@ describe("readSafetensors on hostile headers", () => {
       0,
       /tensor "w" shape \[4294967296, 4294967296\] overflows/,
     ],
-    ["duplicate names", '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2, /duplicate key "w"/],
+    [
+      "duplicate names",
+      '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}',
+      2,
+      /duplicate key "w"/,
+    ],
     [
       "overlapping tensors",
       '{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}',
@@ -60,13 +65,38 @@ describe("readSafetensors on hostile headers", () => {
       3,
       /leave a gap after byte 1/,
     ],
-    ["offsets past the end", '{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}', 2, /run past the 2-byte data section/],
-    ["uncovered trailing data", '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', 5, /cover 1 bytes but the data section has 5/],
+    [
+      "offsets past the end",
+      '{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}',
+      2,
+      /run past the 2-byte data section/,
+    ],
+    [
+      "uncovered trailing data",
+      '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}',
+      5,
+      /cover 1 bytes but the data section has 5/,
+    ],
     ["end before begin", '{"a":{"dtype":"U8","shape":[0],"data_offsets":[3,1]}}', 3, /end before they begin/],
-    ["negative dimension", '{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,0]}}', 0, /shape dimension 0 must be a non-negative integer/],
-    ["fractional offset", '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1.5]}}', 1, /data_offsets\[1\] must be a non-negative integer/],
+    [
+      "negative dimension",
+      '{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,0]}}',
+      0,
+      /shape dimension 0 must be a non-negative integer/,
+    ],
+    [
+      "fractional offset",
+      '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1.5]}}',
+      1,
+      /data_offsets\[1\] must be a non-negative integer/,
+    ],
     ["metadata not strings", '{"__metadata__":{"k":1}}', 0, /"__metadata__" value for "k" must be a string/],
-    ["unknown field", '{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":1}}', 0, /tensor "a" has an unknown field "x"/],
+    [
+      "unknown field",
+      '{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":1}}',
+      0,
+      /tensor "a" has an unknown field "x"/,
+    ],
     ["header not an object", "[1,2]", 0, /header must be a JSON object/],
   ];
   for (const [label, header, dataLength, pattern] of cases) {
@@ -78,10 +108,14 @@ describe("readSafetensors on hostile headers", () => {
   it("bounds the header length by the file size and by 100 MB before allocating", () => {
     const file = new Uint8Array(16);
     new DataView(file.buffer).setBigUint64(0, 9n, true);
-    expect(formatErrorOf(() => readSafetensors(file)).message).toMatch(/header length 9 runs past the end of the 16-byte file/);
+    expect(formatErrorOf(() => readSafetensors(file)).message).toMatch(
+      /header length 9 runs past the end of the 16-byte file/,
+    );
     new DataView(file.buffer).setBigUint64(0, 2n ** 63n, true);
     expect(formatErrorOf(() => readSafetensors(file)).message).toMatch(/exceeds the limit of 100000000 bytes/);
-    expect(formatErrorOf(() => readSafetensors(new Uint8Array(5))).message).toMatch(/at least the 8-byte header length/);
+    expect(formatErrorOf(() => readSafetensors(new Uint8Array(5))).message).toMatch(
+      /at least the 8-byte header length/,
+    );
   });
 
   it("rejects invalid UTF-8 and BOOL bytes other than 0 and 1", () => {
@@ -138,7 +172,13 @@ describe("encodeSafetensors / readSafetensors", () => {
 
   it("rejects bad input tensors with InvalidArgumentError", () => {
     const bad: Array<[unknown, RegExp]> = [
-      [[["a", { shape: [1], data: new Float32Array(1) }], ["a", { shape: [1], data: new Float32Array(1) }]], /duplicate tensor name "a"/],
+      [
+        [
+          ["a", { shape: [1], data: new Float32Array(1) }],
+          ["a", { shape: [1], data: new Float32Array(1) }],
+        ],
+        /duplicate tensor name "a"/,
+      ],
       [{ a: { dtype: "F8", shape: [1], data: new Uint8Array(1) } }, /unknown dtype "F8"/],
       [{ a: { shape: [2, 2], data: new Float32Array(3) } }, /has 3 elements but shape \[2, 2\] needs 4/],
       [{ a: { shape: [2 ** 40, 2 ** 40], data: new Float32Array(0) } }, /overflows/],
@@ -178,9 +218,11 @@ describe("safetensors files", () => {
     const before = await readFile(path);
     const file = await openSafetensors(path);
     try {
-      const error = await writeSafetensors(path, { w: { shape: [1], data: new Float32Array([2]) } }, { overwrite: true }).catch(
-        (e: unknown) => e,
-      );
+      const error = await writeSafetensors(
+        path,
+        { w: { shape: [1], data: new Float32Array([2]) } },
+        { overwrite: true },
+      ).catch((e: unknown) => e);
       expect(McError.isInstance(error)).toBe(true);
       expect((error as Error).message).toMatch(/refusing to write over .*input.safetensors.*open for reading/);
     } finally {

@@ -1,4 +1,10 @@
-import { FormatError, formatShape, InvalidArgumentError, float32ToBfloat16Array, float32ToFloat16Array } from "@mc/core";
+import {
+  FormatError,
+  float32ToBfloat16Array,
+  float32ToFloat16Array,
+  formatShape,
+  InvalidArgumentError,
+} from "@mc/core";
 import { assertWritableTarget, loadFs, type WriteTargetOptions, withAtomicFile, writeFully } from "./atomic-write";
 import {
   parseSafetensorsHeader,
@@ -92,7 +98,11 @@ export interface ReadSafetensorsResult {
 export function readSafetensors(bytes: Uint8Array): ReadSafetensorsResult {
   const caller = "readSafetensors";
   if (!(bytes instanceof Uint8Array)) {
-    throw new InvalidArgumentError({ message: `${caller}: bytes must be a Uint8Array`, argument: "bytes", value: bytes });
+    throw new InvalidArgumentError({
+      message: `${caller}: bytes must be a Uint8Array`,
+      argument: "bytes",
+      value: bytes,
+    });
   }
   const n = readSafetensorsHeaderLength(bytes, bytes.length, caller);
   const header = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, caller);

@@ -111,7 +111,8 @@ export function mczSizeBreakdown(bytes: Uint8Array): MczSizeBreakdown {
       recordJson[role] = [record.offset, record.length, record.crc32];
     }
     // The layer's share of the header: its JSON object and the comma that separates it.
-    categories.header = encoder.encode(JSON.stringify({ ...header, sections: recordJson })).length + (index > 0 ? 1 : 0);
+    categories.header =
+      encoder.encode(JSON.stringify({ ...header, sections: recordJson })).length + (index > 0 ? 1 : 0);
     const shape = (header.shape as number[]).slice();
     const count = elementCount(shape, caller);
     const totalBytes = sizeCategories.reduce((acc, c) => acc + categories[c], 0);

@@ -27,7 +27,9 @@ describe("sparse shared storage", () => {
         const dense = sparseSharedToDense(sparse).data;
         for (let i = 0; i < count; i++) {
           if (dense[i] !== codebook[indices[i] as number]) {
-            throw new Error(`bits ${indexBits} sparsity ${sparsity} index ${i}: ${dense[i]} vs ${codebook[indices[i] as number]}`);
+            throw new Error(
+              `bits ${indexBits} sparsity ${sparsity} index ${i}: ${dense[i]} vs ${codebook[indices[i] as number]}`,
+            );
           }
         }
         for (const gap of sparse.gaps) expect(gap).toBeLessThan(2 ** indexBits);
@@ -37,12 +39,18 @@ describe("sparse shared storage", () => {
 
   it("stores every element when the codebook has no zero, and fillers point at the zero entry", () => {
     const noZero = new Float32Array([1, 2]);
-    const dense = sparseSharedFromIndices({ shape: [40], codebook: noZero, indices: new Uint8Array(40) }, { indexBits: 1 });
+    const dense = sparseSharedFromIndices(
+      { shape: [40], codebook: noZero, indices: new Uint8Array(40) },
+      { indexBits: 1 },
+    );
     expect(dense.gaps.length).toBe(40);
     expect(dense.gaps.every((g) => g === 0)).toBe(true);
     const indices = new Uint8Array(40).fill(2);
     indices[39] = 1;
-    const filled = sparseSharedFromIndices({ shape: [40], codebook: new Float32Array([1, 2, 0]), indices }, { indexBits: 2 });
+    const filled = sparseSharedFromIndices(
+      { shape: [40], codebook: new Float32Array([1, 2, 0]), indices },
+      { indexBits: 2 },
+    );
     // 39 skipped positions at most 3 per gap: 9 fillers of gap 3 (36 positions), then gap 3 to reach 39.
     expect([...filled.gaps]).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
     expect([...filled.codes]).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2, 1]);
@@ -51,6 +59,8 @@ describe("sparse shared storage", () => {
   it("rejects indices outside the codebook and bad index widths", () => {
     const codebook = new Float32Array([0, 1]);
     expect(() => sparseSharedFromIndices({ shape: [2], codebook, indices: [0, 2] })).toThrow(/index 2 at position 1/);
-    expect(() => sparseSharedFromIndices({ shape: [2], codebook, indices: [0, 1] }, { indexBits: 17 })).toThrow(InvalidArgumentError);
+    expect(() => sparseSharedFromIndices({ shape: [2], codebook, indices: [0, 1] }, { indexBits: 17 })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });

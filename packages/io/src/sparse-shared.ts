@@ -63,7 +63,7 @@ export function sparseSharedFromIndices(
       value: indices.length,
     });
   }
-  const zeroIndex = codebook.findIndex((v) => v === 0);
+  const zeroIndex = codebook.indexOf(0);
   const values = new Float32Array(count);
   for (let p = 0; p < count; p++) {
     const code = indices[p] as number;
@@ -92,7 +92,10 @@ export function sparseSharedFromIndices(
  * (a pruned and weight-shared layer). The codebook is the sorted distinct nonzero values;
  * -0 counts as pruned.
  */
-export function sparseSharedFromWeights(weight: Tensor<Float32Array>, options: SparseSharedOptions = {}): SparseSharedTensor {
+export function sparseSharedFromWeights(
+  weight: Tensor<Float32Array>,
+  options: SparseSharedOptions = {},
+): SparseSharedTensor {
   const caller = "sparseSharedFromWeights";
   const count = elementCount(weight.shape, caller);
   if (!(weight.data instanceof Float32Array) || weight.data.length !== count) {
@@ -105,8 +108,12 @@ export function sparseSharedFromWeights(weight: Tensor<Float32Array>, options: S
   const distinct = new Set<number>();
   for (let i = 0; i < count; i++) {
     const v = weight.data[i] as number;
-    if (v !== v) {
-      throw new InvalidArgumentError({ message: `${caller}: weight has NaN at index ${i}`, argument: "weight", value: v });
+    if (Number.isNaN(v)) {
+      throw new InvalidArgumentError({
+        message: `${caller}: weight has NaN at index ${i}`,
+        argument: "weight",
+        value: v,
+      });
     }
     if (v !== 0) distinct.add(v);
     if (distinct.size > 65535) {
@@ -123,7 +130,8 @@ export function sparseSharedFromWeights(weight: Tensor<Float32Array>, options: S
     lookup.set(v, i);
   });
   const indices = codeArray(count, codebook.length);
-  for (let i = 0; i < count; i++) indices[i] = lookup.get(weight.data[i] === 0 ? 0 : (weight.data[i] as number)) as number;
+  for (let i = 0; i < count; i++)
+    indices[i] = lookup.get(weight.data[i] === 0 ? 0 : (weight.data[i] as number)) as number;
   return sparseSharedFromIndices({ shape: weight.shape, codebook, indices }, options);
 }
 
@@ -136,7 +144,9 @@ export function sparseSharedPositions(sparse: SparseSharedTensor, caller = "spar
   for (let i = 0; i < sparse.gaps.length; i++) {
     const gap = sparse.gaps[i] as number;
     if (gap > maxGap) {
-      throw new FormatError({ message: `${caller}: relative index ${gap} of entry ${i} does not fit in ${sparse.indexBits} bits` });
+      throw new FormatError({
+        message: `${caller}: relative index ${gap} of entry ${i} does not fit in ${sparse.indexBits} bits`,
+      });
     }
     previous += gap + 1;
     if (previous >= count) {
@@ -160,10 +170,13 @@ export function sparseSharedPositions(sparse: SparseSharedTensor, caller = "spar
 export function sparseSharedToDense(sparse: SparseSharedTensor): Tensor<Float32Array> {
   const caller = "sparseSharedToDense";
   if (sparse.gaps.length !== sparse.codes.length) {
-    throw new FormatError({ message: `${caller}: ${sparse.gaps.length} relative indices but ${sparse.codes.length} cluster indices` });
+    throw new FormatError({
+      message: `${caller}: ${sparse.gaps.length} relative indices but ${sparse.codes.length} cluster indices`,
+    });
   }
   const positions = sparseSharedPositions(sparse, caller);
   const out = new Float32Array(elementCount(sparse.shape, caller));
-  for (let i = 0; i < positions.length; i++) out[positions[i] as number] = sparse.codebook[sparse.codes[i] as number] as number;
+  for (let i = 0; i < positions.length; i++)
+    out[positions[i] as number] = sparse.codebook[sparse.codes[i] as number] as number;
   return { data: out, shape: [...sparse.shape] };
 }

@@ -10,7 +10,12 @@ export function randomFloats(rng: Rng, count: number, scale = 1): Float32Array {
   return out;
 }
 
-const ranges: Record<QuantDtype, [number, number]> = { int8: [-128, 127], uint8: [0, 255], int4: [-8, 7], uint4: [0, 15] };
+const ranges: Record<QuantDtype, [number, number]> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int4: [-8, 7],
+  uint4: [0, 15],
+};
 
 export function randomQuantized(
   rng: Rng,
@@ -48,12 +53,41 @@ export function sampleModel(seed = 7, size: "small" | "tiny" = "small"): McModel
   const codebook = Float32Array.from([0, -0.4, -0.1, 0.1, 0.4, 0.9]);
   const indices = Uint8Array.from({ length: n * 10 }, () => (rng.uniform() < 0.8 ? 0 : rng.integer(1, 5)));
   const entries: McEntry[] = [
-    { name: "fc1.weight", kind: "linear.weight", encoding: "sparse-shared", sparse: sparseSharedFromIndices({ shape: [n, 10], codebook, indices }, { indexBits: 3 }) },
+    {
+      name: "fc1.weight",
+      kind: "linear.weight",
+      encoding: "sparse-shared",
+      sparse: sparseSharedFromIndices({ shape: [n, 10], codebook, indices }, { indexBits: 3 }),
+    },
     { name: "fc1.bias", kind: "bias", encoding: "dense", tensor: { data: randomFloats(rng, n), shape: [n] } },
-    { name: "fc2.weight", kind: "linear.weight", encoding: "quantized", quantized: randomQuantized(rng, "int8", [4, n], { axis: 0 }, true) },
-    { name: "fc3.weight", kind: "linear.weight", encoding: "quantized", quantized: randomQuantized(rng, "int4", [3, 7], { blockSize: 4 }) },
-    { name: "emb", kind: "embedding.weight", encoding: "low-rank", shape: [5, 6], left: { data: randomFloats(rng, 10), shape: [5, 2] }, right: { data: randomFloats(rng, 12), shape: [2, 6] }, factorDtype: "f16" },
-    { name: "norm", kind: "norm.weight", encoding: "dense", dtype: "f16", tensor: { data: randomFloats(rng, 3), shape: [3] } },
+    {
+      name: "fc2.weight",
+      kind: "linear.weight",
+      encoding: "quantized",
+      quantized: randomQuantized(rng, "int8", [4, n], { axis: 0 }, true),
+    },
+    {
+      name: "fc3.weight",
+      kind: "linear.weight",
+      encoding: "quantized",
+      quantized: randomQuantized(rng, "int4", [3, 7], { blockSize: 4 }),
+    },
+    {
+      name: "emb",
+      kind: "embedding.weight",
+      encoding: "low-rank",
+      shape: [5, 6],
+      left: { data: randomFloats(rng, 10), shape: [5, 2] },
+      right: { data: randomFloats(rng, 12), shape: [2, 6] },
+      factorDtype: "f16",
+    },
+    {
+      name: "norm",
+      kind: "norm.weight",
+      encoding: "dense",
+      dtype: "f16",
+      tensor: { data: randomFloats(rng, 3), shape: [3] },
+    },
   ];
   return { entries, metadata: { producer: "mc-test", seed: String(seed) } };
 }

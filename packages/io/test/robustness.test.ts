@@ -1,9 +1,8 @@
-import { FormatError } from "@mc/core";
+import { createRng, FormatError } from "@mc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32, decodeMcz, encodeMcz, encodeSafetensors, type McEntry, readSafetensors } from "../src/index";
 import { randomFloats, sampleModel } from "./model-fixtures";
-import { createRng } from "@mc/core";
 
 /**
  * Corrupt input must end in a FormatError: never another exception, a hang, or an
@@ -79,7 +78,8 @@ describe(".mcz robustness", () => {
       for (let bit = 0; bit < 8; bit++) {
         const copy = tiny.slice();
         copy[byte] = (copy[byte] as number) ^ (1 << bit);
-        if (outcome(() => decodeMcz(copy)) !== "format") throw new Error(`flip of bit ${bit} in byte ${byte} went unnoticed`);
+        if (outcome(() => decodeMcz(copy)) !== "format")
+          throw new Error(`flip of bit ${bit} in byte ${byte} went unnoticed`);
         flips++;
       }
     }
@@ -95,7 +95,10 @@ describe(".mcz robustness", () => {
   it("fuzz: random byte mutations, insertions and cuts never crash, hang or over-allocate", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(tiny.length - 1), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(tiny.length - 1), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         (mutations) => {
           let bytes = tiny.slice();
           for (const [position, value, op] of mutations) {
@@ -113,23 +116,41 @@ describe(".mcz robustness", () => {
 
   it("fuzz with CRCs resealed: mutated sections reach the decoders and still only give FormatError", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (mutations) => {
-        const bytes = tiny.slice();
-        const dataStart = Math.ceil((20 + new DataView(bytes.buffer).getUint32(12, true)) / 8) * 8;
-        for (const [position, value] of mutations) bytes[dataStart + (position % (bytes.length - dataStart))] = value;
-        const sealed = reseal(bytes);
-        let decoded: McEntry[] | undefined;
-        const result = outcome(() => {
-          decoded = decodeMcz(sealed).entries;
-        });
-        if (result === "ok") expect(decodedBytes(decoded!)).toBeLessThanOrEqual(16 * sealed.length);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (mutations) => {
+          const bytes = tiny.slice();
+          const dataStart = Math.ceil((20 + new DataView(bytes.buffer).getUint32(12, true)) / 8) * 8;
+          for (const [position, value] of mutations) bytes[dataStart + (position % (bytes.length - dataStart))] = value;
+          const sealed = reseal(bytes);
+          let decoded: McEntry[] | undefined;
+          const result = outcome(() => {
+            decoded = decodeMcz(sealed).entries;
+          });
+          if (result === "ok") expect(decodedBytes(decoded!)).toBeLessThanOrEqual(16 * sealed.length);
+        },
+      ),
       { numRuns: 400, seed: 7 },
     );
   });
 
   it("fuzz with CRCs resealed: hostile header values (huge shapes, counts, offsets, wrong types) give FormatError", () => {
-    const fields = ["shape", "entryCount", "indexBits", "codebookSize", "rank", "axis", "blockSize", "dtype", "scheme", "encoding", "name", "codebookDtype", "factorDtype", "kind"];
+    const fields = [
+      "shape",
+      "entryCount",
+      "indexBits",
+      "codebookSize",
+      "rank",
+      "axis",
+      "blockSize",
+      "dtype",
+      "scheme",
+      "encoding",
+      "name",
+      "codebookDtype",
+      "factorDtype",
+      "kind",
+    ];
     const hostile = fc.oneof(
       fc.integer({ min: -5, max: 5 }),
       fc.constantFrom(2 ** 31, 2 ** 53, 1e300, 0.5, Number.MAX_SAFE_INTEGER, "f16", "int4", "zip", "", null, true),
@@ -137,20 +158,23 @@ describe(".mcz robustness", () => {
       fc.constant({ __proto__: 1 }),
     );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(5), fc.constantFrom(...fields), hostile), { minLength: 1, maxLength: 3 }), (edits) => {
-        const sealed = reseal(tiny, (header) => {
-          for (const [index, field, value] of edits) {
-            const tensor = header.tensors[index % header.tensors.length];
-            if (value === undefined) delete tensor[field];
-            else tensor[field] = value;
-          }
-        });
-        let decoded: McEntry[] | undefined;
-        const result = outcome(() => {
-          decoded = decodeMcz(sealed).entries;
-        });
-        if (result === "ok") expect(decodedBytes(decoded!)).toBeLessThanOrEqual(16 * sealed.length);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(5), fc.constantFrom(...fields), hostile), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          const sealed = reseal(tiny, (header) => {
+            for (const [index, field, value] of edits) {
+              const tensor = header.tensors[index % header.tensors.length];
+              if (value === undefined) delete tensor[field];
+              else tensor[field] = value;
+            }
+          });
+          let decoded: McEntry[] | undefined;
+          const result = outcome(() => {
+            decoded = decodeMcz(sealed).entries;
+          });
+          if (result === "ok") expect(decodedBytes(decoded!)).toBeLessThanOrEqual(16 * sealed.length);
+        },
+      ),
       { numRuns: 600, seed: 3 },
     );
   });
@@ -183,24 +207,32 @@ describe(".mcz robustness", () => {
 describe("safetensors robustness", () => {
   const rng = createRng(8);
   const file = encodeSafetensors(
-    { a: { shape: [3, 2], data: randomFloats(rng, 6) }, b: { dtype: "F16", shape: [4], data: randomFloats(rng, 4) }, c: { shape: [1], data: new Int32Array([5]) } },
+    {
+      a: { shape: [3, 2], data: randomFloats(rng, 6) },
+      b: { dtype: "F16", shape: [4], data: randomFloats(rng, 4) },
+      c: { shape: [1], data: new Int32Array([5]) },
+    },
     { metadata: { k: "v" } },
   );
 
   it("truncation at every length gives FormatError", () => {
     for (let length = 0; length < file.length; length++) {
-      if (outcome(() => readSafetensors(file.slice(0, length))) !== "format") throw new Error(`truncated to ${length} decoded`);
+      if (outcome(() => readSafetensors(file.slice(0, length))) !== "format")
+        throw new Error(`truncated to ${length} decoded`);
     }
   });
 
   it("fuzz: random mutations of the header and length prefix give a valid file or FormatError", () => {
     const headerEnd = 8 + Number(new DataView(file.buffer).getBigUint64(0, true));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(headerEnd - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (mutations) => {
-        const bytes = file.slice();
-        for (const [position, value] of mutations) bytes[position] = value;
-        outcome(() => readSafetensors(bytes));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(headerEnd - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (mutations) => {
+          const bytes = file.slice();
+          for (const [position, value] of mutations) bytes[position] = value;
+          outcome(() => readSafetensors(bytes));
+        },
+      ),
       { numRuns: 500, seed: 5 },
     );
   });

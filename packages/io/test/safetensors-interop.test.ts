@@ -72,7 +72,19 @@ describe("safetensors interop", () => {
     expect(get("bool").dtype).toBe("BOOL");
     expect([...(get("bool").data as Uint8Array)]).toEqual([1, 0, 1]);
     expect(get("empty").data.length).toBe(0);
-    expect([...tensors.keys()]).toEqual(["f32", "f16", "bf16", "i8", "u8", "i16", "i32", "i64", "f64", "bool", "empty"]);
+    expect([...tensors.keys()]).toEqual([
+      "f32",
+      "f16",
+      "bf16",
+      "i8",
+      "u8",
+      "i16",
+      "i32",
+      "i64",
+      "f64",
+      "bool",
+      "empty",
+    ]);
   });
 
   it("writes files that an independent minimal reader (DataView + JSON.parse) parses to the same values", () => {

@@ -1,5 +1,5 @@
-import { createRng, type Tensor } from "@mc/core";
 import { reconstructWeights, shareWeights } from "@mc/cluster";
+import { createRng, type Tensor } from "@mc/core";
 import { linearDynamicInt8, matmulNBits, packLinearInt8, sparseCodebookLinear } from "@mc/kernels";
 import { applyMask, decodeRelativeIndices, magnitudeMask } from "@mc/prune";
 import { dequantize, quantizeBlockwise, quantizePerChannel, quantizePerTensor } from "@mc/quant";
@@ -20,8 +20,9 @@ function quantizeWeightInt8(weight: Tensor<Float32Array>, { perChannel }: { perC
     const scale = weight.data.reduce((a, v) => Math.max(a, Math.abs(v)), 0) / 127;
     return quantizePerTensor(weight, scale, 0, "int8");
   }
-  const scales = Float32Array.from({ length: rows }, (_, r) =>
-    weight.data.subarray(r * cols, (r + 1) * cols).reduce((a, v) => Math.max(a, Math.abs(v)), 0) / 127,
+  const scales = Float32Array.from(
+    { length: rows },
+    (_, r) => weight.data.subarray(r * cols, (r + 1) * cols).reduce((a, v) => Math.max(a, Math.abs(v)), 0) / 127,
   );
   return quantizePerChannel(weight, scales, new Int32Array(rows), 0, "int8");
 }
@@ -48,11 +49,17 @@ function referenceLinear(x: Float32Array, batch: number, w: Tensor<Float32Array>
   return y;
 }
 
-function expectClose(actual: Float32Array, expected: Float64Array, tolerance: (i: number) => number, label: string): void {
+function expectClose(
+  actual: Float32Array,
+  expected: Float64Array,
+  tolerance: (i: number) => number,
+  label: string,
+): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < actual.length; i++) {
     const diff = Math.abs((actual[i] as number) - (expected[i] as number));
-    if (!(diff <= tolerance(i))) throw new Error(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance(i)})`);
+    if (!(diff <= tolerance(i)))
+      throw new Error(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance(i)})`);
   }
 }
 
@@ -63,7 +70,9 @@ describe("Deep Compression layer through prune → cluster → .mcz → kernels"
   const pruned = applyMask(weight, mask) as Tensor<Float32Array>;
   const shared = shareWeights(pruned, { clusters: 16, seed: 1 });
   const sparse = sparseSharedFromIndices(shared, { indexBits: 5 });
-  const bytes = encodeMcz({ entries: [{ name: "fc.weight", kind: "linear.weight", encoding: "sparse-shared", sparse }] });
+  const bytes = encodeMcz({
+    entries: [{ name: "fc.weight", kind: "linear.weight", encoding: "sparse-shared", sparse }],
+  });
   const [entry] = decodeMcz(bytes).entries;
 
   it("decodes to exactly cluster's reconstructWeights, and prune's decodeRelativeIndices agrees on positions", () => {
@@ -71,7 +80,13 @@ describe("Deep Compression layer through prune → cluster → .mcz → kernels"
     sameBits(expandMczEntry(entry!).data, reconstructed.data, "expanded vs reconstructWeights");
     if (entry?.encoding !== "sparse-shared") throw new Error("wrong encoding");
     const values = Float32Array.from(entry.sparse.codes, (c) => shared.codebook[c] as number);
-    const viaPrune = decodeRelativeIndices({ gaps: entry.sparse.gaps, values, length: 6400, indexBits: 5, fillerCount: 0 });
+    const viaPrune = decodeRelativeIndices({
+      gaps: entry.sparse.gaps,
+      values,
+      length: 6400,
+      indexBits: 5,
+      fillerCount: 0,
+    });
     sameBits(viaPrune, reconstructed.data, "prune decodeRelativeIndices");
   });
 
@@ -126,7 +141,9 @@ describe("@mc/quant tensors through .mcz", () => {
     const reference = referenceLinear(x, 2, dense);
     // uint8 activations: each x is off by at most half a step, scale = range / 255.
     const step = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
-    const rowAbs = Array.from({ length: 10 }, (_, r) => dense.data.subarray(r * 32, r * 32 + 32).reduce((a, v) => a + Math.abs(v), 0));
+    const rowAbs = Array.from({ length: 10 }, (_, r) =>
+      dense.data.subarray(r * 32, r * 32 + 32).reduce((a, v) => a + Math.abs(v), 0),
+    );
     expectClose(y, reference, (i) => (step / 2) * (rowAbs[i % 10] as number) * 1.01 + 1e-5, "linearDynamicInt8");
   });
 
@@ -145,6 +162,8 @@ describe("@mc/quant tensors through .mcz", () => {
 
   it("says why a pack is impossible (asymmetric int8) with UnsupportedError", () => {
     const q = randomQuantized(rng, "int8", [3, 4], { axis: 0 }, false);
-    expect(() => toKernelPack({ name: "w", encoding: "quantized", quantized: q })).toThrow(/nonzero weight zero points/);
+    expect(() => toKernelPack({ name: "w", encoding: "quantized", quantized: q })).toThrow(
+      /nonzero weight zero points/,
+    );
   });
 });

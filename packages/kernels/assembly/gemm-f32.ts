@@ -36,9 +36,22 @@ export function transpose_f32(a: usize, rows: i32, cols: i32, out: usize): void 
   }
 }
 
+let blockK: i32 = 256;
+let blockM: i32 = 64;
+let blockP: i32 = 8;
+
+/** Tuning hook for the bench: k and row block sizes of gemm_f32_4x8__wasmsimd. */
+export function set_gemm_f32_blocking(kc: i32, mc: i32, panels: i32): void {
+  blockP = max(1, panels);
+  blockK = max(1, kc);
+  blockM = max(4, mc & ~3);
+}
+
 /**
  * C rows [i0, i1) = alpha·A·Bpacked + beta·C. Rows past m reuse the last row's pointer and
- * their results are dropped, so m need not be a multiple of 4.
+ * their results are dropped, so m need not be a multiple of 4. Blocked over k (KC) and rows
+ * (MC) so the A block and the B micro-panel stay in L1/L2 even when other processes thrash
+ * the shared caches; later k blocks accumulate into C.
  */
 export function gemm_f32_4x8__wasmsimd(
   a: usize,
@@ -54,66 +67,75 @@ export function gemm_f32_4x8__wasmsimd(
 ): void {
   const nb = (n + 7) >> 3;
   const rowBytes = <usize>k << 2;
-  const va = f32x4.splat(alpha);
-  const vb = f32x4.splat(beta);
-  // Row blocks of about 256 KiB of A stay in L2 while every B panel (k×8) passes over them.
-  const mc = max(4, (65536 / max(k, 1)) & ~3);
-  for (let ib0 = i0; ib0 < i1; ib0 += mc) {
-  const ib1 = min(i1, ib0 + mc);
-  for (let jb = 0; jb < nb; jb++) {
-    const j0 = jb << 3;
-    const cols = min(8, n - j0);
-    const panel = packedB + <usize>jb * <usize>k * 32;
-    for (let i = ib0; i < ib1; i += 4) {
-      const rows = min(4, ib1 - i);
-      const a0 = a + <usize>i * rowBytes;
-      const a1 = rows > 1 ? a0 + rowBytes : a0;
-      const a2 = rows > 2 ? a0 + 2 * rowBytes : a0;
-      const a3 = rows > 3 ? a0 + 3 * rowBytes : a0;
-      let c00 = f32x4.splat(0);
-      let c01 = f32x4.splat(0);
-      let c10 = f32x4.splat(0);
-      let c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0);
-      let c21 = f32x4.splat(0);
-      let c30 = f32x4.splat(0);
-      let c31 = f32x4.splat(0);
-      let pb = panel;
-      let off: usize = 0;
-      for (let p = 0; p < k; p++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(a0 + off);
-        const x1 = v128.load32_splat(a1 + off);
-        const x2 = v128.load32_splat(a2 + off);
-        const x3 = v128.load32_splat(a3 + off);
-        c00 = f32x4.add(c00, f32x4.mul(x0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(x0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(x1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(x1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(x2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(x2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(x3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(x3, b1));
-        pb += 32;
-        off += 4;
-      }
-      const cRow = c + ((<usize>i * <usize>n + <usize>j0) << 2);
-      const ldc = <usize>n << 2;
-      if (cols == 8) {
-        storeRow(cRow, c00, c01, va, vb, beta);
-        if (rows > 1) storeRow(cRow + ldc, c10, c11, va, vb, beta);
-        if (rows > 2) storeRow(cRow + 2 * ldc, c20, c21, va, vb, beta);
-        if (rows > 3) storeRow(cRow + 3 * ldc, c30, c31, va, vb, beta);
-      } else {
-        storePartial(cRow, c00, c01, cols, alpha, beta);
-        if (rows > 1) storePartial(cRow + ldc, c10, c11, cols, alpha, beta);
-        if (rows > 2) storePartial(cRow + 2 * ldc, c20, c21, cols, alpha, beta);
-        if (rows > 3) storePartial(cRow + 3 * ldc, c30, c31, cols, alpha, beta);
+  const ldc = <usize>n << 2;
+  const KC = blockK;
+  const MC = blockM;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const first = p0 == 0;
+    const betaBlock: f32 = first ? beta : 1;
+    const va = f32x4.splat(alpha);
+    const vb = f32x4.splat(betaBlock);
+    // B blocks of KC×(8·NP) columns stay cached while MC-row blocks of A pass over them.
+    for (let jc = 0; jc < nb; jc += blockP) {
+    const jcEnd = min(nb, jc + blockP);
+    for (let ib0 = i0; ib0 < i1; ib0 += MC) {
+      const ib1 = min(i1, ib0 + MC);
+      for (let jb = jc; jb < jcEnd; jb++) {
+        const j0 = jb << 3;
+        const cols = min(8, n - j0);
+        const panel = packedB + <usize>jb * <usize>k * 32 + (<usize>p0 << 5);
+        for (let i = ib0; i < ib1; i += 4) {
+          const rows = min(4, ib1 - i);
+          const a0 = a + <usize>i * rowBytes + (<usize>p0 << 2);
+          const a1 = rows > 1 ? a0 + rowBytes : a0;
+          const a2 = rows > 2 ? a0 + 2 * rowBytes : a0;
+          const a3 = rows > 3 ? a0 + 3 * rowBytes : a0;
+          let c00 = f32x4.splat(0);
+          let c01 = f32x4.splat(0);
+          let c10 = f32x4.splat(0);
+          let c11 = f32x4.splat(0);
+          let c20 = f32x4.splat(0);
+          let c21 = f32x4.splat(0);
+          let c30 = f32x4.splat(0);
+          let c31 = f32x4.splat(0);
+          let pb = panel;
+          let off: usize = 0;
+          for (let p = 0; p < kc; p++) {
+            const b0 = v128.load(pb);
+            const b1 = v128.load(pb, 16);
+            const x0 = v128.load32_splat(a0 + off);
+            const x1 = v128.load32_splat(a1 + off);
+            const x2 = v128.load32_splat(a2 + off);
+            const x3 = v128.load32_splat(a3 + off);
+            c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+            c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+            c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+            c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+            c20 = f32x4.add(c20, f32x4.mul(x2, b0));
+            c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+            c30 = f32x4.add(c30, f32x4.mul(x3, b0));
+            c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+            pb += 32;
+            off += 4;
+          }
+          const cRow = c + ((<usize>i * <usize>n + <usize>j0) << 2);
+          if (cols == 8) {
+            storeRow(cRow, c00, c01, va, vb, betaBlock);
+            if (rows > 1) storeRow(cRow + ldc, c10, c11, va, vb, betaBlock);
+            if (rows > 2) storeRow(cRow + 2 * ldc, c20, c21, va, vb, betaBlock);
+            if (rows > 3) storeRow(cRow + 3 * ldc, c30, c31, va, vb, betaBlock);
+          } else {
+            storePartial(cRow, c00, c01, cols, alpha, betaBlock);
+            if (rows > 1) storePartial(cRow + ldc, c10, c11, cols, alpha, betaBlock);
+            if (rows > 2) storePartial(cRow + 2 * ldc, c20, c21, cols, alpha, betaBlock);
+            if (rows > 3) storePartial(cRow + 3 * ldc, c30, c31, cols, alpha, betaBlock);
+          }
+        }
       }
     }
   }
-  }
+}
 }
 
 function storeRow(dst: usize, v0: v128, v1: v128, va: v128, vb: v128, beta: f32): void {

@@ -14,7 +14,16 @@ import { getKernelInfo, initKernels } from "@mc/kernels";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { Adam, createLenet5, createLenet300100, type Dataset, loadMnist, type Module, sliceDataset, train } from "../src/index";
+import {
+  Adam,
+  createLenet5,
+  createLenet300100,
+  type Dataset,
+  loadMnist,
+  type Module,
+  sliceDataset,
+  train,
+} from "../src/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const countArgument = process.argv.indexOf("--count");
@@ -67,8 +76,18 @@ function tfLenet5(): TfModel {
     variables: [c1, cb1, c2, cb2, w1, b1, w2, b2],
     forward: (x) => {
       const nhwc = tf.reshape(x, [-1, 28, 28, 1]) as tf.Tensor4D; // TF.js's native layout
-      const p1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(nhwc, c1 as tf.Tensor4D, 1, "valid"), cb1)) as tf.Tensor4D, 2, 2, "valid");
-      const p2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(p1, c2 as tf.Tensor4D, 1, "valid"), cb2)) as tf.Tensor4D, 2, 2, "valid");
+      const p1 = tf.maxPool(
+        tf.relu(tf.add(tf.conv2d(nhwc, c1 as tf.Tensor4D, 1, "valid"), cb1)) as tf.Tensor4D,
+        2,
+        2,
+        "valid",
+      );
+      const p2 = tf.maxPool(
+        tf.relu(tf.add(tf.conv2d(p1, c2 as tf.Tensor4D, 1, "valid"), cb2)) as tf.Tensor4D,
+        2,
+        2,
+        "valid",
+      );
       const h = tf.relu(tf.add(tf.matMul(tf.reshape(p2, [-1, 800]), w1), b1));
       return tf.add(tf.matMul(h, w2), b2);
     },
@@ -113,6 +132,7 @@ async function main(): Promise<void> {
   ];
   for (const [name, createMc, createTf] of models) {
     const mcSeconds = mcEpoch(createMc, data);
+    process.stdout.write(`${name}: mc ${mcSeconds.toFixed(2)} s\n`);
     const row: Record<string, unknown> = { model: name, samples: count, batchSize, mcSeconds };
     for (const backend of backends) {
       try {
@@ -120,6 +140,7 @@ async function main(): Promise<void> {
         if (!ok) throw new Error(`setBackend("${backend}") returned false`);
         await tf.ready();
         row[`tfjs_${backend}_seconds`] = tfEpoch(createTf, data);
+        process.stdout.write(`${name}: tfjs-${backend} ${(row[`tfjs_${backend}_seconds`] as number).toFixed(2)} s\n`);
       } catch (error) {
         row[`tfjs_${backend}_error`] = String(error);
       }
@@ -134,7 +155,9 @@ async function main(): Promise<void> {
   }
   const out = {
     date: new Date().toISOString(),
-    machine: `shared 2-core machine, load average ${loadavg().map((v) => v.toFixed(1)).join(" ")} at the end; Node ${process.version}`,
+    machine: `shared 2-core machine, load average ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(" ")} at the end; Node ${process.version}`,
     kernels: getKernelInfo(),
     tfjs: tf.version_core,
     rows,

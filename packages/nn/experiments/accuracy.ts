@@ -74,7 +74,7 @@ function writeEntry(name: string, entry: Record<string, unknown>): void {
   existing.split = "loadMnist({ trainCount: 8000, testCount: 2000, seed: 0 })";
   existing.machine = `shared 2-core machine with other jobs running (load average ${loadavg()[0]?.toFixed(1)} at write); Node ${process.version}`;
   existing.kernels = getKernelInfo();
-  existing.models[name] = { ...entry, date: new Date().toISOString() };
+  existing.models[name] = { ...entry, kernelTier: getKernelInfo().tier, date: new Date().toISOString() };
   mkdirSync(dirname(resultsPath), { recursive: true });
   const temporary = `${resultsPath}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(existing, null, 2)}\n`);

@@ -11,7 +11,7 @@ export class ReLU extends Module {
     const y = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
       const v = x[i] as number;
-      y[i] = v > 0 ? v : 0;
+      y[i] = Math.max(v, 0); // NaN stays NaN (as in PyTorch), so divergence is not hidden
     }
     this.cache = input;
     return { data: y, shape: input.shape };

@@ -47,7 +47,9 @@ describe("Conv2d", () => {
       const expected = naiveConv(x.data, [2, 2, 6, 5], conv);
       expect(y.data.length).toBe(expected.length);
       for (let i = 0; i < expected.length; i++) {
-        expect(Math.abs((y.data[i] as number) - (expected[i] as number)), `index ${i} shape [${y.shape}]`).toBeLessThan(1e-5);
+        expect(Math.abs((y.data[i] as number) - (expected[i] as number)), `index ${i} shape [${y.shape}]`).toBeLessThan(
+          1e-5,
+        );
       }
     });
 

@@ -178,7 +178,8 @@ function col2im(columns: Float32Array, g: ConvGeometry, kernel: number, stride: 
             const base = (plane + iy) * width;
             for (let kx = 0; kx < kernel; kx++) {
               const ix = ox * stride - padding + kx;
-              if (inside && ix >= 0 && ix < width) out[base + ix] = (out[base + ix] as number) + (columns[col] as number);
+              if (inside && ix >= 0 && ix < width)
+                out[base + ix] = (out[base + ix] as number) + (columns[col] as number);
               col++;
             }
           }

@@ -1,18 +1,18 @@
-export { GELU, ReLU, Softmax, Tanh, erf, softmaxBackward, softmaxLastAxis } from "./activations";
+export { erf, GELU, ReLU, Softmax, softmaxBackward, softmaxLastAxis, Tanh } from "./activations";
 export { type Augmentation, randomShift } from "./augment";
-export { assertDataset, type Dataset, gatherBatch, sliceDataset } from "./dataset";
 export { Conv2d, type Conv2dOptions } from "./conv2d";
+export { assertDataset, type Dataset, gatherBatch, sliceDataset } from "./dataset";
 export { Dropout } from "./dropout";
 export { Embedding } from "./embedding";
 export { Flatten } from "./flatten";
 export { LayerNorm } from "./layer-norm";
 export { Linear, type LinearOptions } from "./linear";
 export { type LossResult, meanSquaredError, softmaxCrossEntropy } from "./losses";
-export { type LoadMnistOptions, loadIdx, loadMnist, parseIdx } from "./mnist";
 export { MaxPool2d } from "./max-pool2d";
+export { type LoadMnistOptions, loadIdx, loadMnist, parseIdx } from "./mnist";
 export { createLenet5, createLenet300100 } from "./models";
-export { type AttentionExtraGradients, MultiHeadAttention } from "./multi-head-attention";
 export { addParameterHook, Module, Parameter, type ParameterHook, type ParameterKind } from "./module";
+export { type AttentionExtraGradients, MultiHeadAttention } from "./multi-head-attention";
 export {
   Adam,
   type AdamOptions,
@@ -30,9 +30,9 @@ export {
   evaluate,
   type LossFunction,
   predict,
-  train,
   type TrainOptions,
   type TrainProgress,
+  train,
 } from "./train";
 export {
   createRowTransformer,

@@ -10,7 +10,9 @@ export class LayerNorm extends Module {
   readonly epsilon: number;
   readonly weight: Parameter;
   readonly bias: Parameter;
-  private cache: { normalized: Float32Array; inverseStd: Float32Array; gamma: Float32Array; shape: readonly number[] } | undefined;
+  private cache:
+    | { normalized: Float32Array; inverseStd: Float32Array; gamma: Float32Array; shape: readonly number[] }
+    | undefined;
 
   constructor(size: number, options: { epsilon?: number } = {}) {
     super();

@@ -43,7 +43,9 @@ describe("Linear", () => {
 
   it("rejects a wrong input width and an empty batch with McError", () => {
     const layer = new Linear(4, 2);
-    expect(() => layer.forward(randomTensor([2, 5], 1))).toThrowError(/Linear.forward: input has shape \[2, 5\].*expects last dimension 4/);
+    expect(() => layer.forward(randomTensor([2, 5], 1))).toThrowError(
+      /Linear.forward: input has shape \[2, 5\].*expects last dimension 4/,
+    );
     try {
       layer.forward({ data: new Float32Array(0), shape: [0, 4] });
       expect.fail("no error");

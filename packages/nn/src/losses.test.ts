@@ -39,7 +39,7 @@ describe("softmaxCrossEntropy", () => {
     const logits = { data: new Float32Array([1e30, 0, -1e30, 1000, 1001, 999]), shape: [2, 3] };
     const { loss, gradient } = softmaxCrossEntropy(logits, new Int32Array([0, 0]));
     // row 0: correct class dominates → 0; row 1: log(e^0+e^1+e^-1) - 0 relative to 1000
-    const row1 = Math.log(1 + Math.E + Math.exp(-1)) ;
+    const row1 = Math.log(1 + Math.E + Math.exp(-1));
     expect(loss).toBeCloseTo(row1 / 2, 6);
     expect(Array.from(gradient.data).every(Number.isFinite)).toBe(true);
   });
@@ -54,7 +54,9 @@ describe("softmaxCrossEntropy", () => {
       /softmaxCrossEntropy: logits has a non-finite value NaN at index 1/,
     );
     expect(() => softmaxCrossEntropy(randomTensor([2, 3], 1), [0, 3])).toThrowError(/labels\[1\] is 3/);
-    expect(() => softmaxCrossEntropy(randomTensor([2, 3], 1), [0])).toThrowError(/1 labels for logits of shape \[2, 3\]/);
+    expect(() => softmaxCrossEntropy(randomTensor([2, 3], 1), [0])).toThrowError(
+      /1 labels for logits of shape \[2, 3\]/,
+    );
     expect(() => softmaxCrossEntropy({ data: new Float32Array(0), shape: [0, 3] }, [])).toThrowError(/empty/);
   });
 });
@@ -69,7 +71,9 @@ describe("meanSquaredError", () => {
   });
 
   it("rejects shape mismatch and NaN", () => {
-    expect(() => meanSquaredError(randomTensor([2, 2], 1), randomTensor([3], 1))).toThrowError(/prediction has shape \[2, 2\] but target has shape \[3\]/);
+    expect(() => meanSquaredError(randomTensor([2, 2], 1), randomTensor([3], 1))).toThrowError(
+      /prediction has shape \[2, 2\] but target has shape \[3\]/,
+    );
     expect(() =>
       meanSquaredError({ data: new Float32Array([Number.NaN]), shape: [1] }, { data: new Float32Array(1), shape: [1] }),
     ).toThrowError(/non-finite/);

@@ -118,7 +118,10 @@ function readUint32BE(bytes: Uint8Array, offset: number): number {
 function parseIdxHeader(bytes: Uint8Array, expectedRank: number, what: string): { dims: number[]; offset: number } {
   const caller = "parseIdx";
   if (bytes.length < 4) {
-    throw new FormatError({ message: `${caller}: ${what} file has ${bytes.length} bytes, too short for an IDX header`, offset: 0 });
+    throw new FormatError({
+      message: `${caller}: ${what} file has ${bytes.length} bytes, too short for an IDX header`,
+      offset: 0,
+    });
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new FormatError({ message: `${caller}: ${what} file does not start with the IDX magic 0x0000`, offset: 0 });
@@ -131,7 +134,10 @@ function parseIdxHeader(bytes: Uint8Array, expectedRank: number, what: string): 
   }
   const rank = bytes[3] as number;
   if (rank !== expectedRank) {
-    throw new FormatError({ message: `${caller}: ${what} file has ${rank} dimensions, expected ${expectedRank}`, offset: 3 });
+    throw new FormatError({
+      message: `${caller}: ${what} file has ${rank} dimensions, expected ${expectedRank}`,
+      offset: 3,
+    });
   }
   const offset = 4 + 4 * rank;
   if (bytes.length < offset) {
@@ -178,7 +184,11 @@ function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const zlib = proc?.getBuiltinModule?.("node:zlib") as { gunzipSync(data: Uint8Array): Uint8Array } | undefined;
-  if (!zlib) throw new UnsupportedError({ message: `loadIdx: ${file} is gzipped and node:zlib is unavailable`, feature: "node:zlib" });
+  if (!zlib)
+    throw new UnsupportedError({
+      message: `loadIdx: ${file} is gzipped and node:zlib is unavailable`,
+      feature: "node:zlib",
+    });
   try {
     return new Uint8Array(zlib.gunzipSync(bytes));
   } catch (cause) {

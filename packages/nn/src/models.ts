@@ -1,7 +1,7 @@
-import { Flatten } from "./flatten";
-import { Linear } from "./linear";
 import { ReLU } from "./activations";
 import { Conv2d } from "./conv2d";
+import { Flatten } from "./flatten";
+import { Linear } from "./linear";
 import { MaxPool2d } from "./max-pool2d";
 import { Sequential } from "./sequential";
 

@@ -13,7 +13,13 @@ describe("Module naming", () => {
   it("gives stable dotted names through nested Sequentials", () => {
     const inner = new Sequential({ q: new Linear(2, 2), act: new ReLU() });
     const model = new Sequential({ fc1: new Linear(3, 2), block: inner, out: new Linear(2, 1, { bias: false }) });
-    expect(model.parameters().map((p) => p.name)).toEqual(["fc1.weight", "fc1.bias", "block.q.weight", "block.q.bias", "out.weight"]);
+    expect(model.parameters().map((p) => p.name)).toEqual([
+      "fc1.weight",
+      "fc1.bias",
+      "block.q.weight",
+      "block.q.bias",
+      "out.weight",
+    ]);
     expect(model.getParameter("block.q.weight").kind).toBe("linear.weight");
     expect(model.getParameter("fc1.bias").kind).toBe("bias");
     expect(new Sequential([new Linear(2, 2)]).parameters().map((p) => p.name)).toEqual(["0.weight", "0.bias"]);
@@ -125,10 +131,12 @@ describe("saveParameters / loadParameters", () => {
   it("rejects unknown names, wrong shapes and (strict) missing names before writing anything", () => {
     const model = createLenet300100({ seed: 1 });
     const saved = saveParameters(model);
-    expect(() => loadParameters(model, { ...saved, "fc4.weight": saved["fc1.bias"] as never })).toThrowError(/unknown parameter name "fc4.weight"/);
-    expect(() => loadParameters(model, { ...saved, "fc1.bias": { data: new Float32Array(3), shape: [3] } })).toThrowError(
-      /"fc1.bias" has shape \[3\] but the model's parameter has shape \[300\]/,
+    expect(() => loadParameters(model, { ...saved, "fc4.weight": saved["fc1.bias"] as never })).toThrowError(
+      /unknown parameter name "fc4.weight"/,
     );
+    expect(() =>
+      loadParameters(model, { ...saved, "fc1.bias": { data: new Float32Array(3), shape: [3] } }),
+    ).toThrowError(/"fc1.bias" has shape \[3\] but the model's parameter has shape \[300\]/);
     const partial = { "fc1.bias": saved["fc1.bias"] as never };
     expect(() => loadParameters(model, partial)).toThrowError(/missing parameters fc1.weight/);
     expect(loadParameters(model, partial, { strict: false }).missing).toHaveLength(5);

@@ -35,7 +35,15 @@ export class MultiHeadAttention extends Module {
   /** Attention probabilities of the last forward. */
   probabilities: Tensor | undefined;
   private cache:
-    | { q: Float32Array; k: Float32Array; v: Float32Array; context: Float32Array; batch: number; tokens: number; shape: readonly number[] }
+    | {
+        q: Float32Array;
+        k: Float32Array;
+        v: Float32Array;
+        context: Float32Array;
+        batch: number;
+        tokens: number;
+        shape: readonly number[];
+      }
     | undefined;
 
   constructor(width: number, heads: number, options: { seed?: number; bias?: boolean } = {}) {
@@ -128,7 +136,8 @@ export class MultiHeadAttention extends Module {
     const { heads, headWidth: dh, width: d } = this;
     const mapShape = [batch, heads, tokens, tokens];
     if (extra.scores) assertGradShape(extra.scores, mapShape, "MultiHeadAttention.backward (extra.scores)");
-    if (extra.probabilities) assertGradShape(extra.probabilities, mapShape, "MultiHeadAttention.backward (extra.probabilities)");
+    if (extra.probabilities)
+      assertGradShape(extra.probabilities, mapShape, "MultiHeadAttention.backward (extra.probabilities)");
     const probabilities = (this.probabilities as Tensor).data;
     const gradMasked = this.o.backward(gradOutput).data;
     const gradContext = new Float32Array(gradMasked.length);
@@ -169,7 +178,8 @@ export class MultiHeadAttention extends Module {
     }
     if (extra.probabilities) {
       const e = extra.probabilities.data;
-      for (let i = 0; i < gradProbabilities.length; i++) gradProbabilities[i] = (gradProbabilities[i] as number) + (e[i] as number);
+      for (let i = 0; i < gradProbabilities.length; i++)
+        gradProbabilities[i] = (gradProbabilities[i] as number) + (e[i] as number);
     }
     const gradScores = softmaxBackward(probabilities, gradProbabilities, tokens);
     if (extra.scores) {

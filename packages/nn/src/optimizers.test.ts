@@ -29,7 +29,9 @@ describe("SGD", () => {
   });
 
   it("rejects bad options", () => {
-    expect(() => new SGD([scalarParameter(0, 0)], { learningRate: Number.NaN })).toThrowError(/SGD: options.learningRate/);
+    expect(() => new SGD([scalarParameter(0, 0)], { learningRate: Number.NaN })).toThrowError(
+      /SGD: options.learningRate/,
+    );
     expect(() => new SGD([])).toThrowError(/SGD: needs a Module or a non-empty array/);
   });
 });

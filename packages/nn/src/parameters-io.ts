@@ -23,7 +23,10 @@ export function loadParameters(
   const { strict = true } = options;
   const caller = "loadParameters";
   if (typeof tensors !== "object" || tensors === null) {
-    throw new InvalidArgumentError({ message: `${caller}: tensors must be a record of named tensors`, argument: "tensors" });
+    throw new InvalidArgumentError({
+      message: `${caller}: tensors must be a record of named tensors`,
+      argument: "tensors",
+    });
   }
   const byName = new Map(model.parameters().map((p) => [p.name, p]));
   for (const [name, tensor] of Object.entries(tensors)) {
@@ -36,7 +39,11 @@ export function loadParameters(
       });
     }
     if (!isTensor(tensor)) {
-      throw new InvalidArgumentError({ message: `${caller}: "${name}" is not a tensor { data, shape }`, argument: "tensors", value: name });
+      throw new InvalidArgumentError({
+        message: `${caller}: "${name}" is not a tensor { data, shape }`,
+        argument: "tensors",
+        value: name,
+      });
     }
     const same = tensor.shape.length === p.value.shape.length && tensor.shape.every((d, i) => d === p.value.shape[i]);
     if (!same) {

@@ -1,9 +1,9 @@
 import { assertInteger, createRng, InvalidArgumentError, McError, type Tensor } from "@mc/core";
+import type { Augmentation } from "./augment";
 import { assertDataset, type Dataset, gatherBatch } from "./dataset";
 import { type LossResult, softmaxCrossEntropy } from "./losses";
 import type { Module } from "./module";
 import type { LearningRateSchedule, Optimizer } from "./optimizers";
-import type { Augmentation } from "./augment";
 
 export type LossFunction = (output: Tensor, labels: Uint8Array) => LossResult;
 
@@ -86,7 +86,10 @@ export function train(model: Module, data: Dataset, options: TrainOptions): { ep
     onProgress,
   } = options ?? ({} as TrainOptions);
   if (!optimizer || typeof optimizer.step !== "function") {
-    throw new InvalidArgumentError({ message: `${caller}: options.optimizer is required`, argument: "options.optimizer" });
+    throw new InvalidArgumentError({
+      message: `${caller}: options.optimizer is required`,
+      argument: "options.optimizer",
+    });
   }
   assertDataset(data, caller);
   assertInteger(epochs, caller, "options.epochs", { min: 1 });
@@ -134,7 +137,14 @@ export function train(model: Module, data: Dataset, options: TrainOptions): { ep
       optimizer.step();
       lossSum += result.loss * (end - start);
       if (output.shape.length === 2 && output.shape[1] !== 1) correct += countCorrect(output, labels);
-      onProgress?.({ phase: "batch", epoch, batch: b, batches, loss: result.loss, learningRate: optimizer.learningRate });
+      onProgress?.({
+        phase: "batch",
+        epoch,
+        batch: b,
+        batches,
+        loss: result.loss,
+        learningRate: optimizer.learningRate,
+      });
     }
     const seconds = (now() - started) / 1000;
     const summary: EpochSummary = { epoch, loss: lossSum / data.count, trainAccuracy: correct / data.count, seconds };
@@ -192,11 +202,18 @@ export function predict(
   const { batchSize = 256 } = options;
   assertInteger(batchSize, "predict", "options.batchSize", { min: 1 });
   if (typeof images !== "object" || images === null || !(images.data instanceof Float32Array)) {
-    throw new InvalidArgumentError({ message: "predict: images must be a tensor with Float32Array data", argument: "images" });
+    throw new InvalidArgumentError({
+      message: "predict: images must be a tensor with Float32Array data",
+      argument: "images",
+    });
   }
   const count = images.shape[0] ?? 0;
   if (count === 0) {
-    throw new InvalidArgumentError({ message: "predict: images is an empty batch", argument: "images", value: images.shape });
+    throw new InvalidArgumentError({
+      message: "predict: images is an empty batch",
+      argument: "images",
+      value: images.shape,
+    });
   }
   const sampleSize = images.data.length / count;
   const wasTraining = model.training;
@@ -206,7 +223,10 @@ export function predict(
   try {
     for (let start = 0; start < count; start += batchSize) {
       const end = Math.min(start + batchSize, count);
-      const input = { data: images.data.subarray(start * sampleSize, end * sampleSize), shape: [end - start, ...images.shape.slice(1)] };
+      const input = {
+        data: images.data.subarray(start * sampleSize, end * sampleSize),
+        shape: [end - start, ...images.shape.slice(1)],
+      };
       const logits = model.forward(input);
       classesPerRow = logits.data.length / (end - start);
       chunks.push(logits.data);

@@ -1,7 +1,7 @@
 import { createRng } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { checkModuleGradients, randomTensor } from "../test/gradient-check";
-import { GELU, Softmax, erf } from "./activations";
+import { erf, GELU, Softmax } from "./activations";
 import { Embedding } from "./embedding";
 import { LayerNorm } from "./layer-norm";
 import { MultiHeadAttention } from "./multi-head-attention";
@@ -104,7 +104,10 @@ describe("MultiHeadAttention", () => {
       const minus = weightedSum(attention.forward(x).data, weights);
       attention.headMask[head] = 1;
       const numeric = (plus - minus) / (2 * h);
-      expect(Math.abs((analytic[head] as number) - numeric), `head ${head}: ${analytic[head]} vs ${numeric}`).toBeLessThan(2e-3);
+      expect(
+        Math.abs((analytic[head] as number) - numeric),
+        `head ${head}: ${analytic[head]} vs ${numeric}`,
+      ).toBeLessThan(2e-3);
     }
   });
 
@@ -124,7 +127,10 @@ describe("MultiHeadAttention", () => {
     attention.forward(x);
     const grad = attention.backward(
       { data: new Float32Array(12), shape: [1, 3, 4] },
-      { scores: { data: scoreWeights, shape: [1, 2, 3, 3] }, probabilities: { data: probabilityWeights, shape: [1, 2, 3, 3] } },
+      {
+        scores: { data: scoreWeights, shape: [1, 2, 3, 3] },
+        probabilities: { data: probabilityWeights, shape: [1, 2, 3, 3] },
+      },
     );
     const h = 1e-2;
     for (let i = 0; i < 12; i++) {
@@ -135,20 +141,35 @@ describe("MultiHeadAttention", () => {
       const minus = loss();
       x.data[i] = saved;
       const numeric = (plus - minus) / (2 * h);
-      expect(Math.abs((grad.data[i] as number) - numeric), `input ${i}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(numeric)));
+      expect(Math.abs((grad.data[i] as number) - numeric), `input ${i}`).toBeLessThan(
+        2e-3 * Math.max(1, Math.abs(numeric)),
+      );
     }
   });
 });
 
 describe("Transformer", () => {
   it("encoder block gradients match finite differences", () => {
-    checkModuleGradients(new TransformerEncoderBlock(8, 2, { feedForwardWidth: 12, seed: 2 }), randomTensor([2, 3, 8], 3), {
-      samples: 12,
-    });
+    checkModuleGradients(
+      new TransformerEncoderBlock(8, 2, { feedForwardWidth: 12, seed: 2 }),
+      randomTensor([2, 3, 8], 3),
+      {
+        samples: 12,
+      },
+    );
   });
 
   it("row transformer: names, shapes, intermediates and gradients", () => {
-    const model = createRowTransformer({ seed: 1, layers: 2, heads: 2, width: 8, feedForwardWidth: 8, tokens: 4, tokenSize: 5, classes: 3 });
+    const model = createRowTransformer({
+      seed: 1,
+      layers: 2,
+      heads: 2,
+      width: 8,
+      feedForwardWidth: 8,
+      tokens: 4,
+      tokenSize: 5,
+      classes: 3,
+    });
     const names = model.parameters().map((p) => p.name);
     expect(names).toContain("layers.0.attn.q.weight");
     expect(names).toContain("layers.1.ffn.fc2.bias");
@@ -167,7 +188,16 @@ describe("Transformer", () => {
   });
 
   it("extra gradients at hidden states act like a loss on them (distillation hook)", () => {
-    const model = createRowTransformer({ seed: 2, layers: 2, heads: 2, width: 4, feedForwardWidth: 4, tokens: 3, tokenSize: 3, classes: 2 });
+    const model = createRowTransformer({
+      seed: 2,
+      layers: 2,
+      heads: 2,
+      width: 4,
+      feedForwardWidth: 4,
+      tokens: 3,
+      tokenSize: 3,
+      classes: 2,
+    });
     const x = randomTensor([1, 3, 3], 4);
     const hiddenWeights = createRng(5).fillUniform(new Float32Array(12), -1, 1);
     const probabilityWeights = createRng(6).fillUniform(new Float32Array(18), -1, 1);
@@ -198,9 +228,10 @@ describe("Transformer", () => {
       const minus = loss();
       embed.value.data[i] = saved;
       const numeric = (plus - minus) / (2 * h);
-      expect(Math.abs((analytic[i] as number) - numeric), `embed.weight[${i}]: ${analytic[i]} vs ${numeric}`).toBeLessThan(
-        3e-3 * Math.max(1, Math.abs(numeric)),
-      );
+      expect(
+        Math.abs((analytic[i] as number) - numeric),
+        `embed.weight[${i}]: ${analytic[i]} vs ${numeric}`,
+      ).toBeLessThan(3e-3 * Math.max(1, Math.abs(numeric)));
     }
   });
 

@@ -52,8 +52,16 @@ export class TransformerEncoderBlock extends Module {
   backward(gradOutput: Tensor, attention: AttentionExtraGradients = {}): Tensor {
     const shape = requireCache(this.shape, "TransformerEncoderBlock.backward");
     assertGradShape(gradOutput, shape, "TransformerEncoderBlock.backward");
-    const gradH = addTensors(gradOutput, this.norm2.backward(this.ffn.backward(gradOutput)), "TransformerEncoderBlock.backward");
-    return addTensors(gradH, this.norm1.backward(this.attn.backward(gradH, attention)), "TransformerEncoderBlock.backward");
+    const gradH = addTensors(
+      gradOutput,
+      this.norm2.backward(this.ffn.backward(gradOutput)),
+      "TransformerEncoderBlock.backward",
+    );
+    return addTensors(
+      gradH,
+      this.norm1.backward(this.attn.backward(gradH, attention)),
+      "TransformerEncoderBlock.backward",
+    );
   }
 }
 
@@ -155,7 +163,8 @@ export class RowTransformer extends Module {
     const x = new Float32Array(embedded.data.length);
     const plane = this.tokens * this.width;
     for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < plane; i++) x[b * plane + i] = (embedded.data[b * plane + i] as number) + (positions[i] as number);
+      for (let i = 0; i < plane; i++)
+        x[b * plane + i] = (embedded.data[b * plane + i] as number) + (positions[i] as number);
     }
     const hiddenStates: Tensor[] = [{ data: x, shape: [batch, this.tokens, this.width] }];
     const attentionScores: Tensor[] = [];
@@ -214,7 +223,8 @@ export class RowTransformer extends Module {
     const plane = tokens * width;
     const gradPositions = new Float32Array(plane);
     for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < plane; i++) gradPositions[i] = (gradPositions[i] as number) + (g.data[b * plane + i] as number);
+      for (let i = 0; i < plane; i++)
+        gradPositions[i] = (gradPositions[i] as number) + (g.data[b * plane + i] as number);
     }
     this.positions.accumulateGrad(gradPositions);
     const gradTokens = this.embed.backward(g);

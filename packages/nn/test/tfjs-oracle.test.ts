@@ -23,7 +23,13 @@ beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, shape: readonly number[], tolerance = 1e-4): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  shape: readonly number[],
+  tolerance = 1e-4,
+): void {
   expect(actual.length, `${what} length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i] as number;
@@ -137,7 +143,8 @@ describe("TF.js oracle", () => {
     const dy = randomTensor([2, tokens, width], 15);
     attention.zeroGrad();
     const dx = attention.backward(dy);
-    const projection = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(tf.reshape(xi, [-1, width]), w, false, true), b);
+    const projection = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      tf.add(tf.matMul(tf.reshape(xi, [-1, width]), w, false, true), b);
     const splitHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [2, tokens, heads, width / heads]), [0, 2, 1, 3]);
     const f = (...args: tf.Tensor[]) => {
       const [xi, wq, bq, wk, bk, wv, bv, wo, bo] = args as [tf.Tensor, ...tf.Tensor[]];

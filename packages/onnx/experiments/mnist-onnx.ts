@@ -57,6 +57,10 @@ for (const { name, create, epochs } of models) {
     { label: "weight-only uint8 per-channel", options: { mode: "weight-only", weightType: "uint8" } },
     { label: "weight-only int8 per-tensor", options: { mode: "weight-only", perChannel: false } },
     { label: "dynamic (uint8 weights)", options: { mode: "dynamic" } },
+    {
+      label: "weight-only int4 block 16 (opset 21)",
+      options: { mode: "weight-only", weightType: "int4", blockSize: 16 },
+    },
     { label: "nbits 4-bit block 32 symmetric", options: { mode: "nbits", blockSize: 32 } },
     { label: "nbits 4-bit block 32 zero points", options: { mode: "nbits", blockSize: 32, symmetric: false } },
     { label: "nbits 4-bit block 128 symmetric", options: { mode: "nbits", blockSize: 128 } },
@@ -68,8 +72,9 @@ for (const { name, create, epochs } of models) {
       options: { mode: "static", activationRanges: ranges },
     });
   }
+  const onnx21 = toOnnx(model, { inputShape: [1, 28, 28], opset: 21 });
   for (const { label, options } of variants) {
-    const { model: quantized, report } = quantizeOnnx(onnx, options);
+    const { model: quantized, report } = quantizeOnnx(label.includes("opset 21") ? onnx21 : onnx, options);
     const bytes = writeOnnx(quantized).bytes;
     const quantizedAccuracy = await accuracy(bytes, testSet);
     const row = {
@@ -81,7 +86,7 @@ for (const { name, create, epochs } of models) {
       fileBytesFp32: fp32Bytes.length,
       fileBytes: bytes.length,
       compression: Number((fp32Bytes.length / bytes.length).toFixed(2)),
-      quantizedTensors: report.tensors.filter((t) => t.format !== "skipped").length,
+      formats: report.tensors.map((t) => `${t.name}: ${t.format}`),
     };
     results.push(row);
     console.log(

@@ -27,7 +27,7 @@ async function probabilities(bytes: Uint8Array, version: string): Promise<number
   for (let at = context; at + frame <= signal.length; at += frame) {
     const input = new ort.Tensor("float32", signal.slice(at - context, at + frame), [1, context + frame]);
     const result = await session.run({ input, sr: new ort.Tensor("int64", BigInt64Array.of(16000n), []), ...state });
-    out.push((result.output?.data as Float32Array)[0] as number);
+    out.push((result.output as ort.Tensor).data[0] as number);
     state = legacy
       ? { h: result.hn as ort.Tensor, c: result.cn as ort.Tensor }
       : { state: result.stateN as ort.Tensor };

@@ -65,14 +65,31 @@ export class GraphEditor {
     dataType?: OnnxTensorDataType,
   ): string {
     const name = this.fresh(base);
-    const tensor = encodeTensor(name, data, shape, dataType);
+    this.place(encodeTensor(name, data, shape, dataType), anchor);
+    return name;
+  }
+
+  /** Like `addConstant` for packed types encodeTensor does not build (int4: two values per byte). */
+  addPackedConstant(
+    base: string,
+    rawData: Uint8Array,
+    shape: readonly number[],
+    dataType: number,
+    anchor: NodeProto | undefined,
+  ): string {
+    const name = this.fresh(base);
+    this.place({ dims: [...shape], dataType, name, rawData }, anchor);
+    return name;
+  }
+
+  private place(tensor: TensorProto, anchor: NodeProto | undefined): void {
+    const name = tensor.name as string;
     if (!this.isSubgraph || anchor === undefined) {
       if (this.graph.initializer === undefined) this.graph.initializer = [];
       this.graph.initializer.push(tensor);
     } else {
       this.insertBefore(anchor, makeNode("Constant", [], [name], this.fresh(`${name}_Constant`), { value: tensor }));
     }
-    return name;
   }
 
   insertBefore(anchor: NodeProto, node: NodeProto): void {

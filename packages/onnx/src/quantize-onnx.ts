@@ -9,7 +9,7 @@ import { ensureMicrosoftOpset, quantizeNBitsMatMuls } from "./quantize-nbits";
 import { type ActivationRanges, insertActivationQdq } from "./quantize-static";
 import { quantizeSourceWeightOnly, type TensorQuantizationReport } from "./quantize-weight-only";
 import { writeOnnx } from "./read-onnx";
-import type { WeightDtype } from "./weight-quant";
+import type { WeightDtype, WeightOnlyDtype } from "./weight-quant";
 import { findWeightSources, WEIGHT_INPUTS } from "./weight-sources";
 
 export type QuantizeMode = "weight-only" | "dynamic" | "static" | "nbits";
@@ -22,7 +22,7 @@ export interface QuantizeOnnxOptions {
    * weight-only; uint8 for dynamic and static, because onnxruntime's x86 u8×s8 integer kernels
    * (AVX2/AVX-512 without VNNI) saturate int16 pair sums and lose whole outputs, while u8×u8 does not.
    */
-  weightType?: WeightDtype;
+  weightType?: WeightOnlyDtype;
   /** One scale per output channel (default) instead of one per tensor. */
   perChannel?: boolean;
   /** Weights with fewer elements stay float: their scales and nodes would cost more than they save. */
@@ -99,11 +99,18 @@ function totalTensorBytes(model: OnnxModel): number {
  * modified; the result runs in onnxruntime-node and onnxruntime-web.
  */
 export function quantizeOnnx(model: OnnxModel, options: QuantizeOnnxOptions = {}): QuantizeOnnxResult {
-  const weightType: WeightDtype = options.mode === "dynamic" || options.mode === "static" ? "uint8" : "int8";
+  const weightType: WeightOnlyDtype = options.mode === "dynamic" || options.mode === "static" ? "uint8" : "int8";
   const settings = { ...defaults, weightType, ...options };
   const caller = "quantizeOnnx";
   assertOneOf(settings.mode, ["weight-only", "dynamic", "static", "nbits"] as const, caller, "options.mode");
-  assertOneOf(settings.weightType, ["int8", "uint8"] as const, caller, "options.weightType");
+  assertOneOf(settings.weightType, ["int8", "uint8", "int4"] as const, caller, "options.weightType");
+  if (settings.weightType === "int4" && settings.mode !== "weight-only") {
+    throw new InvalidArgumentError({
+      message: `${caller}: options.weightType "int4" is for weight-only mode; use mode "nbits" for 4-bit MatMul`,
+      argument: "options.weightType",
+      value: settings.weightType,
+    });
+  }
   assertInteger(settings.minElements, caller, "options.minElements", { min: 0 });
   if (![16, 32, 64, 128, 256].includes(settings.blockSize)) {
     throw new InvalidArgumentError({
@@ -163,16 +170,20 @@ export function quantizeOnnx(model: OnnxModel, options: QuantizeOnnxOptions = {}
     const candidates = sources.filter((source) => !excludeTensors.has(source.name));
     const converted =
       settings.mode === "dynamic"
-        ? quantizeDynamicMatMuls(candidates, editor, { ...settings, opset })
+        ? quantizeDynamicMatMuls(candidates, editor, {
+            ...settings,
+            weightType: settings.weightType as WeightDtype,
+            opset,
+          })
         : quantizeNBitsMatMuls(candidates, editor, settings);
     tensors.push(...converted);
     if (settings.mode === "nbits" && converted.length > 0) ensureMicrosoftOpset(work);
     editor.commit();
     removeUnusedConstants(work, new Set(converted.filter((r) => r.format !== "skipped").map((r) => r.name)));
   }
-  if (settings.mode !== "nbits") {
-    // Weight-only for everything still float: all weights in weight-only and static mode, the
-    // Conv/LSTM/Gather (and unconvertible MatMul) weights in dynamic mode.
+  {
+    // Weight-only for everything still float: all weights in weight-only and static mode; the
+    // Conv/LSTM/Gather (and unconvertible MatMul) weights in dynamic and nbits mode, as int8.
     const editor = new ModelEditor(work.graph, names);
     const done = new Set(tensors.map((t) => t.name));
     const { sources } = findWeightSources(work, accept);
@@ -180,7 +191,8 @@ export function quantizeOnnx(model: OnnxModel, options: QuantizeOnnxOptions = {}
       if (excludeTensors.has(source.name) || done.has(source.name)) continue;
       tensors.push(
         quantizeSourceWeightOnly(source, editor, {
-          weightType: settings.weightType,
+          weightType: settings.mode === "nbits" ? "int8" : settings.weightType,
+          blockSize: settings.blockSize,
           perChannel: settings.perChannel,
           minElements: settings.minElements,
           opset,

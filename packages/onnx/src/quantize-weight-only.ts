@@ -1,9 +1,11 @@
 import { findNonFinite } from "@mc/core";
+import { quantizeBlockwise } from "@mc/quant";
 import type { GraphEditor, ModelEditor } from "./graph-edit";
 import { makeNode } from "./graph-edit";
 import type { NodeProto } from "./onnx-schema";
+import { OnnxDataType } from "./onnx-schema";
 import { decodeTensor, tensorProtoStoredBytes, tensorToFloat32 } from "./onnx-tensor";
-import { quantizeWeight, sqnrDb, type WeightDtype } from "./weight-quant";
+import { quantizeWeight, sqnrDb, type WeightOnlyDtype } from "./weight-quant";
 import type { WeightSource } from "./weight-sources";
 
 /** What happened to one weight tensor. */
@@ -25,7 +27,9 @@ export interface TensorQuantizationReport {
 }
 
 export interface WeightOnlySettings {
-  weightType: WeightDtype;
+  weightType: WeightOnlyDtype;
+  /** Block size of int4 weights. */
+  blockSize: number;
   perChannel: boolean;
   minElements: number;
   opset: number;
@@ -76,9 +80,15 @@ export function quantizeSourceWeightOnly(
   const reason = skipReason(values, settings.minElements);
   if (reason !== undefined) return { ...base, reason };
   const axis = chooseAxis(source, settings.perChannel);
-  const quantized = quantizeWeight(values, tensor.shape, axis, settings.weightType);
+  if (settings.weightType === "int4") {
+    const int4 = quantizeInt4(source, editor, settings, values, tensor.shape, axis, base);
+    if (int4 !== undefined) return int4;
+  }
+  // int4 falls back to int8 where the opset or the shape does not allow blocks.
+  const weightType = settings.weightType === "uint8" ? "uint8" : "int8";
+  const quantized = quantizeWeight(values, tensor.shape, axis, weightType);
   const channels = quantized.scale.length;
-  const hasZeroPoint = settings.weightType === "uint8";
+  const hasZeroPoint = weightType === "uint8";
   const bytesAfter = values.length + 4 * channels + (hasZeroPoint ? channels : 0);
   if (bytesAfter >= bytesBefore) {
     return { ...base, reason: `quantized size ${bytesAfter} B is not below ${bytesBefore} B` };
@@ -110,7 +120,7 @@ export function quantizeSourceWeightOnly(
     nodes.push(...castMulFallback(graphEditor, source, dataName, quantized, shape, axis, hasZeroPoint, anchor));
   }
   placeNodes(graphEditor, source, nodes);
-  const format = `${settings.weightType} ${axis === undefined ? "per-tensor" : `per-channel (axis ${axis})`}${useDequantizeLinear ? "" : " via Cast+Mul"}`;
+  const format = `${weightType} ${axis === undefined ? "per-tensor" : `per-channel (axis ${axis})`}${useDequantizeLinear ? "" : " via Cast+Mul"}`;
   return { ...base, format, bytesAfter, sqnrDb: sqnrDb(values, quantized.dequantized) };
 }
 
@@ -152,4 +162,65 @@ function placeNodes(editor: GraphEditor, source: WeightSource, nodes: NodeProto[
   }
   editor.removeInitializer(source.name);
   for (const node of nodes) editor.addPrologue(node);
+}
+
+/**
+ * int4 blockwise (DequantizeLinear opset 21 with `block_size`): 2-D weights only, blocks along
+ * the reduction axis (the one that is not the output channel), symmetric levels -7..7.
+ * Returns undefined when the opset or shape does not allow it.
+ */
+function quantizeInt4(
+  source: WeightSource,
+  editor: ModelEditor,
+  settings: WeightOnlySettings,
+  values: Float32Array,
+  shape: number[],
+  axis: number | undefined,
+  base: TensorQuantizationReport,
+): TensorQuantizationReport | undefined {
+  if (settings.opset < 21 || shape.length !== 2 || axis === undefined) return undefined;
+  const blockAxis = 1 - axis;
+  if ((shape[blockAxis] as number) % settings.blockSize !== 0) return undefined;
+  const quantized = quantizeBlockwise(
+    { data: values, shape },
+    { blockSize: settings.blockSize, axis: blockAxis, dtype: "int4", symmetric: true, narrowRange: true },
+  );
+  const scaleShape = shape.map((dim, i) => (i === blockAxis ? dim / settings.blockSize : dim));
+  const graphEditor = editor.for(source.graph);
+  const anchor = source.constantNode;
+  const packed = new Uint8Array(quantized.data.buffer, quantized.data.byteOffset, quantized.data.byteLength);
+  const dataName = graphEditor.addPackedConstant(`${source.name}_quantized`, packed, shape, OnnxDataType.INT4, anchor);
+  const scaleName = graphEditor.addConstant(`${source.name}_scale`, quantized.scale, scaleShape, anchor);
+  const node = makeNode(
+    "DequantizeLinear",
+    [dataName, scaleName],
+    [source.name],
+    graphEditor.fresh(`${source.name}_DequantizeLinear`),
+    {
+      axis: blockAxis,
+      block_size: settings.blockSize,
+    },
+  );
+  placeNodes(graphEditor, source, [node]);
+  const dequantized = new Float32Array(values.length);
+  const [rows, cols] = shape as [number, number];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const byte = packed[i >> 1] as number;
+      const q = (((i & 1 ? byte >> 4 : byte) & 0xf) << 28) >> 28;
+      const block =
+        blockAxis === 0
+          ? Math.floor(r / settings.blockSize) * cols + c
+          : r * (cols / settings.blockSize) + Math.floor(c / settings.blockSize);
+      dequantized[i] = q * (quantized.scale[block] as number);
+    }
+  }
+  const bytesAfter = packed.length + 4 * quantized.scale.length;
+  return {
+    ...base,
+    format: `int4 blockwise (axis ${blockAxis}, block ${settings.blockSize})`,
+    bytesAfter,
+    sqnrDb: sqnrDb(values, dequantized),
+  };
 }

@@ -135,7 +135,8 @@ export function toOnnx(model: Module, options: ToOnnxOptions): OnnxModel {
     current = output;
   }
   return {
-    irVersion: 8,
+    // The lowest IR version each opset needs (opset 21 brings int4 and needs IR 10).
+    irVersion: opset >= 21 ? 10 : opset >= 19 ? 9 : 8,
     producerName: "@mc/onnx toOnnx",
     opsetImport: [{ domain: "", version: opset }],
     graph: {

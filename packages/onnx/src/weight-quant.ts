@@ -4,6 +4,9 @@ import { chooseQParamsPerChannel, quantizePerChannel, quantizePerTensor } from "
 /** Integer types weights are stored in by the weight-only and dynamic modes. */
 export type WeightDtype = "int8" | "uint8";
 
+/** Weight types of the weight-only mode: 8-bit, or int4 blockwise (DequantizeLinear opset 21). */
+export type WeightOnlyDtype = WeightDtype | "int4";
+
 export interface QuantizedWeight {
   data: Int8Array | Uint8Array;
   /** One scale per channel (length shape[axis]) or one for the tensor. */

@@ -94,6 +94,40 @@ describe("weight-only on MatMul and Gemm", () => {
     expect(report.tensors[0]?.sqnrDb).toBeGreaterThan(35);
   });
 
+  it.each(["node", "web"] as const)(
+    "int4 blockwise DequantizeLinear (opset 21) in %s: error within Σ|x|·blockScale/2",
+    async (runtime) => {
+      const model = { ...matmulModel(21), irVersion: 10 };
+      const { quantized, report, reference, actual } = await compare(
+        model,
+        { weightType: "int4", blockSize: 32 },
+        { x: float(x, [M, K]) },
+        runtime,
+      );
+      expect(report.tensors[0]?.format).toBe("int4 blockwise (axis 0, block 32)");
+      expect(report.tensors[0]?.bytesAfter).toBe((K * N) / 2 + (K / 32) * N * 4);
+      const scale = constant(quantized, "W_scale"); // [K / 32, N]
+      expectWithin(
+        actual,
+        reference,
+        (i) => {
+          const row = Math.floor(i / N);
+          const col = i % N;
+          let bound = 1e-4;
+          for (let k = 0; k < K; k++)
+            bound += Math.abs(x[row * K + k] as number) * ((scale[Math.floor(k / 32) * N + col] as number) / 2);
+          return bound * 1.0001;
+        },
+        [M, N],
+      );
+      // Below opset 21 the same request falls back to int8 per-channel.
+      expect(quantizeOnnx(matmulModel(17), { weightType: "int4" }).report.tensors[0]?.format).toBe(
+        "int8 per-channel (axis 1)",
+      );
+      expect(() => quantizeOnnx(matmulModel(17), { mode: "dynamic", weightType: "int4" })).toThrow(/weight-only/);
+    },
+  );
+
   it("Gemm with transB, alpha and beta in onnxruntime-node: per-row scales, bound α·Σ|x|·scale/2", async () => {
     const { quantized, reference, actual } = await compare(gemmModel(), {}, { x: float(x, [M, K]) });
     const scale = constant(quantized, "W_scale");
@@ -324,19 +358,22 @@ describe("Conv: weight-only, static QDQ, BatchNormalization folding", () => {
   });
 });
 
-describe("LSTM, Gather and weights inside If subgraphs", () => {
-  it("LSTM W and R per gate row: outputs within the propagated quantization step", async () => {
+describe("LSTM, GRU, Gather and weights inside If subgraphs", () => {
+  it.each([
+    { op: "LSTM", gates: 4 },
+    { op: "GRU", gates: 3 },
+  ])("$op W and R per gate row: outputs within the propagated quantization step", async ({ op, gates }) => {
     const hidden = 16;
     const inputSize = 12;
     const steps = 3;
     const model = buildModel({
-      nodes: [makeNode("LSTM", ["x", "W", "R", "B"], ["y"], "lstm", { hidden_size: hidden })],
+      nodes: [makeNode(op, ["x", "W", "R", "B"], ["y"], "rnn", { hidden_size: hidden })],
       inputs: [valueInfo("x", [steps, 1, inputSize])],
       outputs: [valueInfo("y", [steps, 1, 1, hidden])],
       initializers: [
-        randomTensor("W", [1, 4 * hidden, inputSize], 21, 0.3),
-        randomTensor("R", [1, 4 * hidden, hidden], 22, 0.3),
-        randomTensor("B", [1, 8 * hidden], 23, 0.1),
+        randomTensor("W", [1, gates * hidden, inputSize], 21, 0.3),
+        randomTensor("R", [1, gates * hidden, hidden], 22, 0.3),
+        randomTensor("B", [1, 2 * gates * hidden], 23, 0.1),
       ],
     });
     const input = randomData(steps * inputSize, 24);

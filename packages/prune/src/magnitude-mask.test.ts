@@ -49,6 +49,8 @@ describe("magnitudeMask", () => {
     expect(magnitudeMask(weight, { sparsity: 0.25 }).prunedCount).toBe(2); // 1.5 → 2
     expect(magnitudeMask(weight, { sparsity: 5 / 12 }).prunedCount).toBe(2); // 2.5 → 2
     expect(magnitudeMask({ data: new Float32Array(100), shape: [100] }, { sparsity: 0.92 }).prunedCount).toBe(92);
+    expect(0.29 * 100).toBe(28.999999999999996); // float error the count must not inherit
+    expect(magnitudeMask({ data: new Float32Array(100), shape: [100] }, { sparsity: 0.29 }).prunedCount).toBe(29);
   });
 
   it("keeps every kept magnitude at least every pruned one", () => {

@@ -59,11 +59,12 @@ export function assertMask(mask: unknown, shape: readonly number[], count: numbe
 /**
  * The number of entries to prune for a sparsity, PyTorch's convention
  * (`torch.nn.utils.prune`: `round(amount * n)`, Python rounds half to even).
- * The product is snapped first so `0.92 * 100 = 92.00000000000001` counts as 92.
+ * A product within 1e-12 (relative) of an integer is snapped first, so `0.92 * 100 = 92.00000000000001`
+ * counts as 92.
  */
 export function prunedCountFor(sparsity: number, count: number): number {
   const exact = sparsity * count;
-  const snapped = Math.abs(exact - Math.round(exact)) < 1e-9 * Math.max(1, count) ? Math.round(exact) : exact;
+  const snapped = Math.abs(exact - Math.round(exact)) <= 1e-12 * Math.max(1, exact) ? Math.round(exact) : exact;
   const floor = Math.floor(snapped);
   const fraction = snapped - floor;
   if (fraction > 0.5) return floor + 1;

@@ -270,23 +270,33 @@ async function main() {
       { method: "gptq", symmetric: true, actOrder: false, label: "GPTQ, symmetric" },
     ] as const;
     for (const variant of int4Variants) {
-      record(label, `int4 weight-only per-row, ${variant.label}`, () => {
-        const copy = copyOf(name, model);
-        const result = quantizeModelGptq(copy, calibration, {
-          bits: 4,
-          method: variant.method,
-          symmetric: variant.symmetric,
-          actOrder: variant.actOrder,
-          dampening: 0.01,
-        });
-        let bytes = floatBytes(copy);
-        for (const [param, r] of Object.entries(result.layers)) {
-          const p = copy.getParameter(param);
-          bytes += quantizedTensorBytes(r.quantized) - 4 * p.value.data.length;
-          p.value.data.set(dequantize(r.quantized).data);
-        }
-        return { net: copy, bytes, note: "Linear layers int4 (run as dequantized fp32); conv layers (LeNet-5) stay fp32" };
-      }, base, test);
+      record(
+        label,
+        `int4 weight-only per-row, ${variant.label}`,
+        () => {
+          const copy = copyOf(name, model);
+          const result = quantizeModelGptq(copy, calibration, {
+            bits: 4,
+            method: variant.method,
+            symmetric: variant.symmetric,
+            actOrder: variant.actOrder,
+            dampening: 0.01,
+          });
+          let bytes = floatBytes(copy);
+          for (const [param, r] of Object.entries(result.layers)) {
+            const p = copy.getParameter(param);
+            bytes += quantizedTensorBytes(r.quantized) - 4 * p.value.data.length;
+            p.value.data.set(dequantize(r.quantized).data);
+          }
+          return {
+            net: copy,
+            bytes,
+            note: "Linear layers int4 (run as dequantized fp32); conv layers (LeNet-5) stay fp32",
+          };
+        },
+        base,
+        test,
+      );
     }
   }
   write({ done: true, totalSeconds: (Date.now() - started) / 1000 });

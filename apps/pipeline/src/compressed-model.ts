@@ -1,10 +1,6 @@
 import { McError, type Tensor } from "@mc/core";
-import {
-  type SparseCodebookWeight,
-  gemm,
-  sparseCodebookLinear,
-} from "@mc/kernels";
-import { type DecodedMcz, expandMczEntry, type McEntry, type McSparseSharedEntry, sparseSharedPositions } from "@mc/io";
+import { gemm, sparseCodebookLinear } from "@mc/kernels";
+import { type DecodedMcz, expandMczEntry, type McEntry, toKernelPack } from "@mc/io";
 import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
 import type { Architecture, ArchitectureLayer } from "./architecture";
 import { architectures } from "./architecture";
@@ -24,34 +20,6 @@ export interface CompressedModel {
   classes: number;
 }
 
-/** Deep Compression storage → kernel-ready CSR with one codebook index per stored entry (fillers dropped). */
-export function toSparseCodebookWeight(entry: McSparseSharedEntry): SparseCodebookWeight {
-  const { sparse } = entry;
-  const [rows, cols] = sparse.shape as [number, number];
-  const positions = sparseSharedPositions(sparse);
-  const rowPointers = new Int32Array(rows + 1);
-  let zeroCode = -1;
-  for (let c = 0; c < sparse.codebook.length; c++) if (sparse.codebook[c] === 0) zeroCode = c;
-  let kept = 0;
-  for (let i = 0; i < positions.length; i++) {
-    if (sparse.codes[i] === zeroCode) continue;
-    rowPointers[Math.floor((positions[i] as number) / cols) + 1]++;
-    kept++;
-  }
-  for (let r = 0; r < rows; r++) rowPointers[r + 1] = (rowPointers[r + 1] as number) + (rowPointers[r] as number);
-  const columnIndices = new Int32Array(kept);
-  const codeIndices = sparse.codebook.length <= 256 ? new Uint8Array(kept) : new Uint16Array(kept);
-  let k = 0;
-  for (let i = 0; i < positions.length; i++) {
-    const code = sparse.codes[i] as number;
-    if (code === zeroCode) continue;
-    columnIndices[k] = (positions[i] as number) % cols;
-    codeIndices[k] = code;
-    k++;
-  }
-  return { rows, cols, rowPointers, columnIndices, codeIndices, codebook: sparse.codebook };
-}
-
 function entryByName(model: DecodedMcz, name: string): McEntry {
   const entry = model.entries.find((e) => e.name === name);
   if (!entry) throw new CliError(`the .mcz file has no tensor named '${name}' (its metadata names it)`);
@@ -66,8 +34,9 @@ function linearStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "
   const weightEntry = entryByName(model, layer.weight);
   const bias = denseOf(model, layer.bias).data;
   if (weightEntry.encoding === "sparse-shared") {
-    const weight = toSparseCodebookWeight(weightEntry);
-    return (input, batch) => sparseCodebookLinear(input, batch, weight, bias);
+    // Straight from the stored encoding to CSR + codebook: never a dense fp32 copy.
+    const pack = toKernelPack(weightEntry);
+    if (pack.type === "sparse-codebook") return (input, batch) => sparseCodebookLinear(input, batch, pack.weight, bias);
   }
   const weight = expandMczEntry(weightEntry).data;
   return (input, batch) => {

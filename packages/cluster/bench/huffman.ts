@@ -6,7 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { createRng } from "@mc/core";
-import { huffmanDecode, huffmanEncode } from "../src/huffman-stream";
+import { huffmanDecode } from "../src/huffman-decode";
+import { huffmanEncode } from "../src/huffman-encode";
 
 const n = Number(process.env.BENCH_N ?? 4_000_000);
 const rows: Record<string, number | string>[] = [];

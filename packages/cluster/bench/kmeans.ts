@@ -53,7 +53,9 @@ kmeans(
 
 for (const k of [32, 256]) {
   const [ours, oursSeconds] = bestTime(3, () => kmeans1d(values, k, { init: "linear" }));
-  const [plain, plainSeconds] = bestTime(3, () => kmeans1d(values, k, { init: "linear", refine: false, maxIterations }));
+  const [plain, plainSeconds] = bestTime(3, () =>
+    kmeans1d(values, k, { init: "linear", refine: false, maxIterations }),
+  );
   const linear = Array.from({ length: k }, (_, j) => [min + ((max - min) * j) / (k - 1)]);
   const [peer, peerSeconds] = time(() => kmeans(points, k, { initialization: linear, maxIterations, tolerance: 0 }));
   let peerInertia = 0;

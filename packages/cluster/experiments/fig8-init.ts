@@ -21,7 +21,7 @@ import {
   train,
 } from "@mc/nn";
 import { fineTuneCentroids } from "../src/centroid-fine-tuning";
-import { huffmanEncode } from "../src/huffman-stream";
+import { huffmanEncode } from "../src/huffman-encode";
 import type { KmeansInit } from "../src/kmeans1d";
 import { type SharedWeights, shareWeights } from "../src/share-weights";
 

@@ -4,6 +4,7 @@ import {
   type Dataset,
   type EpochSummary,
   type Module,
+  type Parameter,
   type ParameterHook,
   SGD,
   type TrainProgress,
@@ -80,14 +81,14 @@ export function addWeightSharingHook(model: Module, name: string, shared: Shared
     if (firstMember[indices[i] as number] === -1) firstMember[indices[i] as number] = i;
 
   const hook: ParameterHook = {
-    backward(gradient) {
+    backward(gradient: Float32Array): Float32Array {
       const sums = centroidGradients(gradient, indices, codebookLength);
       if (frozen >= 0) sums[frozen] = 0;
       const out = new Float32Array(gradient.length);
       for (let i = 0; i < out.length; i++) out[i] = sums[indices[i] as number] as number;
       return out;
     },
-    afterStep(p) {
+    afterStep(p: Parameter): void {
       const values = p.value.data;
       const codebook = handle.codebook;
       for (let k = 0; k < codebookLength; k++) {

@@ -1,8 +1,8 @@
 import { createRng, InvalidArgumentError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { kmeans1d, kmeansInits } from "./kmeans1d";
-import { radixSortFloat32 } from "./sorted-values";
 import { kmeans1dOptimal } from "./kmeans1d-optimal";
+import { radixSortFloat32 } from "./sorted-values";
 
 function gaussian(n: number, seed: number): Float32Array {
   return createRng(seed).fillNormal(new Float32Array(n), 0, 0.05) as Float32Array;
@@ -165,7 +165,21 @@ describe("radixSortFloat32", () => {
     const expected = Float64Array.from(values).sort();
     const actual = radixSortFloat32(values);
     for (let i = 0; i < values.length; i++) {
-      if (!Object.is(actual[i], expected[i])) throw new Error(`index ${i}: ${actual[i]} != ${expected[i]} (length ${values.length})`);
+      if (!Object.is(actual[i], expected[i]))
+        throw new Error(`index ${i}: ${actual[i]} != ${expected[i]} (length ${values.length})`);
     }
+  });
+});
+
+describe("kmeans1d at large k", () => {
+  it("handles k close to the number of distinct values (many empty clusters to re-seed) quickly and exactly", () => {
+    const values = Float32Array.from({ length: 6000 }, (_, i) => Math.round(Math.sin(i) * 2000) / 1000);
+    const distinct = new Set(values).size;
+    const k = distinct - 3;
+    const { centroids, assignments, iterations } = kmeans1d(values, k);
+    expect(centroids.length).toBe(k);
+    expect(iterations).toBeGreaterThan(0);
+    const used = new Set(assignments);
+    expect(used.size, `every one of the ${k} centroids owns a value`).toBe(k);
   });
 });

@@ -27,8 +27,10 @@ export interface Kmeans1dOptions {
   /**
    * Lloyd stops at the first local optimum, and in one dimension those can be poor (linear init
    * parks centroids in sparse tails). With `refine`, a second Lloyd run starts from the exact
-   * optimum over a 4096-group summary of the sorted values, and the better run is returned.
-   * `false` gives plain Lloyd from `init`, as in Deep Compression's comparison.
+   * optimum over a grid of <= 8192 cut positions (equal-count and equal-width cuts of the sorted
+   * values), and the better run is returned.
+   * `false` gives plain Lloyd from `init`, as in Deep Compression's comparison. Skipped for
+   * k > 2048 (the grid DP would need k × 8192 cells).
    */
   refine?: boolean;
 }
@@ -46,6 +48,8 @@ export interface Kmeans1dResult {
 
 /** Size of the value summary the `refine` pass solves exactly. */
 const summaryGroups = 4096;
+/** Refinement is skipped when k × grid exceeds this (k > 2048). */
+const maxRefineCells = 2 ** 24;
 
 const defaults = { init: "linear" as KmeansInit, maxIterations: 1000, tolerance: 0, seed: 0, refine: true };
 
@@ -97,7 +101,9 @@ export function kmeans1d(values: ArrayLike<number>, k: number, options: Kmeans1d
   const centroids = initialCentroids(sorted, distinct, k, init, seed);
   const ends = new Int32Array(k);
   let iterations = runLloyd(sorted, prefix, centroids, ends, maxIterations, tolerance);
-  if (refine) {
+  // The grid DP needs k × grid cells of memory and k × grid × log(grid) time; past that the
+  // refinement is skipped (documented on `refine`).
+  if (refine && k * 2 * summaryGroups <= maxRefineCells) {
     const seeded = summarySeededCentroids(sorted, prefix, k);
     const seededEnds = new Int32Array(k);
     iterations += runLloyd(sorted, prefix, seeded, seededEnds, maxIterations, tolerance);
@@ -228,7 +234,7 @@ function reseedEmpty(
   ends: Int32Array,
   emptied: number[],
 ): void {
-  // Split the worst cluster at its farthest member, one empty cluster at a time.
+  // Move each empty centroid to the farthest member of one of the costliest clusters.
   const k = centroids.length;
   const costs = new Float64Array(k);
   const starts = new Int32Array(k);
@@ -238,17 +244,18 @@ function reseedEmpty(
     costs[j] = prefix.cost(start, ends[j] as number);
     start = ends[j] as number;
   }
-  for (const empty of emptied) {
-    let worst = 0;
-    for (let j = 1; j < k; j++) if ((costs[j] as number) > (costs[worst] as number)) worst = j;
+  // Costliest clusters first; each is split at most once per round. O(k log k).
+  const order = Array.from(costs.keys()).sort((a, b) => (costs[b] as number) - (costs[a] as number) || a - b);
+  emptied.forEach((empty, t) => {
+    const worst = order[t] as number;
     const s = starts[worst] as number;
     const e = ends[worst] as number;
+    if (e <= s) return; // only when more clusters are empty than non-empty: Lloyd retries next round
     const c = centroids[worst] as number;
     const low = sorted[s] as number;
     const high = sorted[e - 1] as number;
     centroids[empty] = c - low > high - c ? low : high;
-    costs[worst] = 0; // do not split the same cluster twice in one round
-  }
+  });
 }
 
 function initialCentroids(

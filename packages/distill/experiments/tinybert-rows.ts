@@ -23,8 +23,20 @@ const batchSize = 64;
 // Two image rows per token (14 tokens of 56 pixels) and narrow widths keep the run within
 // minutes on a shared 2-core machine; the structure (4 → 2 layers, same heads) is TinyBERT's.
 const tokens = Number(process.env.TOKENS ?? 14);
-const teacherShape = { layers: 4, heads: 4, width: Number(process.env.TEACHER_WIDTH ?? 32), tokens, tokenSize: 784 / tokens };
-const studentShape = { layers: 2, heads: 4, width: Number(process.env.STUDENT_WIDTH ?? 16), tokens, tokenSize: 784 / tokens };
+const teacherShape = {
+  layers: 4,
+  heads: 4,
+  width: Number(process.env.TEACHER_WIDTH ?? 32),
+  tokens,
+  tokenSize: 784 / tokens,
+};
+const studentShape = {
+  layers: 2,
+  heads: 4,
+  width: Number(process.env.STUDENT_WIDTH ?? 16),
+  tokens,
+  tokenSize: 784 / tokens,
+};
 const weights = { soft: 1, hard: 0, hidden: 1, attention: 1 };
 const temperature = 1;
 
@@ -78,7 +90,7 @@ for (const strategy of ["uniform", "top", "bottom"] as const) {
   log(`TinyBERT ${strategy}: ${(accuracy * 100).toFixed(2)}%`);
 }
 
-const out = join(here, "..", "results", "tinybert-rows.json");
+const out = join(here, "..", "results", process.env.OUT ?? "tinybert-rows.json");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,

@@ -114,6 +114,28 @@ describe("distill", () => {
     }
   });
 
+  it("cacheTeacher gives bit-identical training to running the teacher every batch", () => {
+    const data = syntheticData(40, 6);
+    const teacher = teacherModel();
+    const run = (cacheTeacher: boolean) => {
+      const student = studentModel();
+      distill(student, teacher, data, {
+        optimizer: (parameters) => new SGD(parameters, { learningRate: 0.1 }),
+        epochs: 2,
+        batchSize: 16,
+        temperature: 2,
+        weights: { soft: 1, hard: 0.5, hidden: 0.5 },
+        hiddenPairs: [{ student: "relu", teacher: "relu" }],
+        cacheTeacher,
+        seed: 3,
+      });
+      return student.parameters().map((p) => p.value.data);
+    };
+    const cached = run(true);
+    const live = run(false);
+    for (const [i, values] of cached.entries()) expect(values, `parameter ${i}`).toEqual(live[i]);
+  });
+
   it("rejects bad options with McErrors naming the argument", () => {
     const data = syntheticData(8, 3);
     const teacher = teacherModel();

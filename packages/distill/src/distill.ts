@@ -4,7 +4,7 @@ import { attentionLoss } from "./attention-loss";
 import { cosineEmbeddingLoss } from "./cosine-embedding-loss";
 import { hiddenStateLoss } from "./hidden-state-loss";
 import { crossEntropyUnchecked, kdLossUnchecked } from "./kd-loss";
-import { autoAdapter, type ModelAdapter, type TapGradients } from "./model-adapter";
+import { autoAdapter, type ForwardTaps, type ModelAdapter, type TapGradients } from "./model-adapter";
 import { assertTemperature } from "./validate";
 
 /** Weights of the summed objective; DistilBERT used soft 5.0, hard (MLM) 2.0, cosine 1.0. */
@@ -54,6 +54,12 @@ export interface DistillOptions {
   attentionPairs?: readonly { student: string; teacher: string }[];
   /** How to run the models; the default picks `sequentialAdapter` or `transformerAdapter` per model. */
   adapter?: ModelAdapter;
+  /**
+   * Run the teacher once over all of `data` before training and reuse its outputs (logits and
+   * requested taps) every epoch. Exact (the teacher is frozen and in eval mode) and much
+   * faster when the teacher is larger than the student; memory is count × (all tap sizes).
+   */
+  cacheTeacher?: boolean;
   /** Evaluated (student accuracy) after every epoch when given. */
   validation?: Dataset;
   onProgress?: (progress: DistillProgress) => void;
@@ -113,6 +119,7 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     adapter = autoAdapter,
     validation,
     onProgress,
+    cacheTeacher = false,
   } = options;
   assertInteger(epochs, caller, "options.epochs", { min: 1 });
   assertInteger(batchSize, caller, "options.batchSize", { min: 1 });
@@ -189,6 +196,7 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     });
   }
 
+  const teacherOutputs = cacheTeacher ? precomputeTeacher(teacher, data, adapter, request.teacher) : undefined;
   const batches = Math.ceil(data.count / batchSize);
   const summaries: DistillEpochSummary[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -203,7 +211,9 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
       const end = Math.min(start + batchSize, data.count);
       const count = end - start;
       const { input, labels } = gatherBatch(data, order, start, end);
-      const teacherTaps = adapter.forward(teacher, input, request.teacher);
+      const teacherTaps = teacherOutputs
+        ? gatherTaps(teacherOutputs, order, start, end)
+        : adapter.forward(teacher, input, request.teacher);
       optimizer.zeroGrad();
       const studentTaps = adapter.forward(student, input, request.student);
       const classes = lastWidth(studentTaps.logits);
@@ -309,4 +319,71 @@ export function distill(student: Module, teacher: Module, data: Dataset, options
     });
   }
   return { epochs: summaries, projections };
+}
+
+/** Per-sample rows of every teacher output, for `cacheTeacher`. */
+interface CachedTaps {
+  logits: { data: Float32Array; sampleShape: number[] };
+  hidden: Map<string, { data: Float32Array; sampleShape: number[] }>;
+  attentionScores: Map<string, { data: Float32Array; sampleShape: number[] }>;
+}
+
+function precomputeTeacher(
+  teacher: Module,
+  data: Dataset,
+  adapter: ModelAdapter,
+  request: { hidden: readonly string[]; attentionScores: readonly string[] },
+): CachedTaps {
+  const chunk = 256;
+  const order = Array.from({ length: data.count }, (_, i) => i);
+  let cache: CachedTaps | undefined;
+  const store = (
+    target: { data: Float32Array; sampleShape: number[] } | undefined,
+    tensor: Tensor,
+    start: number,
+    count: number,
+  ) => {
+    const size = tensor.data.length / count;
+    const slot = target ?? {
+      data: new Float32Array(data.count * size),
+      sampleShape: tensor.shape.slice(1) as number[],
+    };
+    slot.data.set(tensor.data, start * size);
+    return slot;
+  };
+  teacher.eval();
+  for (let start = 0; start < data.count; start += chunk) {
+    const end = Math.min(start + chunk, data.count);
+    const { input } = gatherBatch(data, order, start, end);
+    const taps: ForwardTaps = adapter.forward(teacher, input, request);
+    const count = end - start;
+    if (!cache) {
+      cache = { logits: store(undefined, taps.logits, start, count), hidden: new Map(), attentionScores: new Map() };
+    } else {
+      store(cache.logits, taps.logits, start, count);
+    }
+    for (const [name, tensor] of taps.hidden)
+      cache.hidden.set(name, store(cache.hidden.get(name), tensor, start, count));
+    for (const [name, tensor] of taps.attentionScores) {
+      cache.attentionScores.set(name, store(cache.attentionScores.get(name), tensor, start, count));
+    }
+  }
+  return cache as CachedTaps;
+}
+
+function gatherTaps(cache: CachedTaps, order: ArrayLike<number>, start: number, end: number): ForwardTaps {
+  const gather = ({ data, sampleShape }: { data: Float32Array; sampleShape: number[] }): Tensor => {
+    const size = sampleShape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array((end - start) * size);
+    for (let i = start; i < end; i++) {
+      const index = order[i] as number;
+      out.set(data.subarray(index * size, (index + 1) * size), (i - start) * size);
+    }
+    return { data: out, shape: [end - start, ...sampleShape] };
+  };
+  const hidden = new Map<string, Tensor>();
+  const attentionScores = new Map<string, Tensor>();
+  for (const [name, slot] of cache.hidden) hidden.set(name, gather(slot));
+  for (const [name, slot] of cache.attentionScores) attentionScores.set(name, gather(slot));
+  return { logits: gather(cache.logits), hidden, attentionScores };
 }

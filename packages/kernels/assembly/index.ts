@@ -3,8 +3,8 @@
 export * from "./gemm-f32";
 export * from "./gemm-s16";
 export * from "./nbits";
-export * from "./sparse";
 export * from "./quantize";
+export * from "./sparse";
 
 export function heap_base(): usize {
   return __heap_base;

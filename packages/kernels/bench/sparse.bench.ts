@@ -25,7 +25,13 @@ for (let r = 0; r < outF; r++) {
   }
   rowPointers[r + 1] = cols.length;
 }
-const csr = { rows: outF, cols: inF, rowPointers, columnIndices: Int32Array.from(cols), values: Float32Array.from(vals) };
+const csr = {
+  rows: outF,
+  cols: inF,
+  rowPointers,
+  columnIndices: Int32Array.from(cols),
+  values: Float32Array.from(vals),
+};
 const codebook = Float32Array.from({ length: 32 }, (_, i) => (i - 16) / 32);
 const codes = Uint8Array.from(vals, () => rng.integer(0, 31));
 const indices = Uint8Array.from({ length: outF * inF }, () => rng.integer(0, 31));
@@ -42,7 +48,8 @@ for (const batch of [1, 64]) {
       sparseCodebookLinear(x, batch, { ...csr, codeIndices: codes, codebook }),
     "codebookLinear dense, 5-bit codes": () =>
       codebookLinear(x, batch, { outFeatures: outF, inFeatures: inF, indices, codebook }),
-    "gemm on the expanded codebook weight": () => gemm(x, denseCodebook, { m: batch, k: inF, n: outF, transposeB: true }),
+    "gemm on the expanded codebook weight": () =>
+      gemm(x, denseCodebook, { m: batch, k: inF, n: outF, transposeB: true }),
   };
   for (const [name, fn] of Object.entries(ops)) {
     setKernelTier("js");

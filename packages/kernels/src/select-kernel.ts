@@ -11,7 +11,6 @@ import {
   spmm_f32csrlut__scalar,
 } from "./scalar-kernels";
 import { threadPool, threadPoolSupported } from "./thread-pool";
-import { type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
 import { compiledModules, simdArena, type WasmArena, wasmLoadError } from "./wasm-backend";
 import {
   dynamicQuantizeWasm,
@@ -21,6 +20,7 @@ import {
   matmulIntegerWasm,
   matmulNBitsWasm,
 } from "./wasm-kernels";
+import { type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
 
 /**
  * Kernel selection and feature detection, in one place: every public op calls a

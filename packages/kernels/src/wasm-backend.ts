@@ -66,7 +66,15 @@ export interface WasmKernelExports {
     rows: number,
     y: number,
   ): void;
-  gemm_f32lut_x4__wasmsimd(indices: number, codeBytes: number, codebook: number, xt: number, rows: number, cols: number, y: number): void;
+  gemm_f32lut_x4__wasmsimd(
+    indices: number,
+    codeBytes: number,
+    codebook: number,
+    xt: number,
+    rows: number,
+    cols: number,
+    y: number,
+  ): void;
   permute_x_nbits(x: number, k: number, blockSize: number, blocks: number, xp: number): void;
   matmul_f32u4f32_1x1c32__wasmsimd(
     xp: number,

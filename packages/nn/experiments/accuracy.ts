@@ -45,12 +45,12 @@ const recipes: Record<string, Recipe> = {
   },
   lenet5: {
     create: () => createLenet5({ seed: 0 }),
-    epochs: 3,
+    epochs: 5,
     batchSize: 64,
-    learningRate: 1.5e-3,
+    learningRate: 2e-3,
     warmupEpochs: 0,
     weightDecay: 0,
-    maxShift: 0,
+    maxShift: 1,
     target: 0.975,
   },
   rowTransformer: {

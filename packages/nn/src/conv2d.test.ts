@@ -58,6 +58,24 @@ describe("Conv2d", () => {
     });
   }
 
+  it("runs parameter hooks: a masked kernel gives masked outputs and zero masked gradients", () => {
+    const conv = new Conv2d(1, 2, 3, { seed: 5 });
+    const mask = new Float32Array(18).map((_, i) => (i % 2 === 0 ? 1 : 0));
+    conv.weight.hooks.push({
+      forward: (w) => w.map((v, i) => v * (mask[i] as number)),
+      backward: (g) => g.map((v, i) => v * (mask[i] as number)),
+    });
+    const x = randomTensor([1, 1, 5, 5], 6);
+    const y = conv.forward(x);
+    const reference = new Conv2d(1, 2, 3, { seed: 5 });
+    reference.weight.value.data.set(conv.weight.value.data.map((v, i) => v * (mask[i] as number)));
+    const expected = reference.forward(x);
+    for (let i = 0; i < y.data.length; i++) expect(Math.abs((y.data[i] as number) - (expected.data[i] as number)), `index ${i}`).toBeLessThan(1e-6);
+    conv.zeroGrad();
+    conv.backward(randomTensor([...y.shape], 7));
+    for (let i = 0; i < 18; i++) if (mask[i] === 0) expect(conv.weight.grad[i], `grad ${i}`).toBe(0);
+  });
+
   it("rejects a wrong channel count and a too-small input", () => {
     const conv = new Conv2d(1, 2, 5);
     expect(() => conv.forward(randomTensor([1, 3, 8, 8], 1))).toThrowError(/expects \[batch, 1, height, width\]/);

@@ -233,13 +233,113 @@ const schemaJson = {
 
 let modelType: protobuf.Type | undefined;
 
+/** Property under which a decoded message keeps the raw bytes of fields this schema does not know. */
+export const UNKNOWN_FIELDS = "$unknownFields";
+
 /** The reflected `onnx.ModelProto` type, built once on first use. */
 export function getModelProtoType(): protobuf.Type {
   if (modelType === undefined) {
     const root = protobuf.Root.fromJSON(schemaJson as unknown as protobuf.INamespace);
+    const types: protobuf.Type[] = [];
+    const collect = (namespace: protobuf.NamespaceBase) => {
+      for (const nested of namespace.nestedArray) {
+        if (nested instanceof protobuf.Type) types.push(nested);
+        if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type)
+          collect(nested as protobuf.NamespaceBase);
+      }
+    };
+    collect(root);
+    for (const type of types) type.setup();
+    for (const type of types) keepUnknownFields(type);
     modelType = root.lookupType("onnx.ModelProto");
   }
   return modelType;
+}
+
+type Message = Record<string, unknown>;
+type RawWriter = protobuf.Writer & {
+  _push(
+    fn: (value: Uint8Array, buffer: Uint8Array, position: number) => void,
+    length: number,
+    value: Uint8Array,
+  ): protobuf.Writer;
+};
+
+function writeRaw(value: Uint8Array, buffer: Uint8Array, position: number): void {
+  buffer.set(value, position);
+}
+
+/**
+ * protobufjs skips fields its schema does not know. These wrappers around each type's generated
+ * decode/toObject/encode keep them: decode records the raw bytes (tag included) of every unknown
+ * field in `$unknownFields`, toObject carries them over, and encode writes them back after the
+ * known fields. Fields from newer ONNX versions therefore survive a read/write round trip
+ * (as content; their position moves to the end of their message).
+ */
+function keepUnknownFields(type: protobuf.Type): void {
+  const known = new Set(type.fieldsArray.map((f) => f.id));
+  const decode = type.decode;
+  const toObject = type.toObject;
+  const encode = type.encode;
+  type.decode = function decodeKeepingUnknown(
+    this: protobuf.Type,
+    input: protobuf.Reader | Uint8Array,
+    length?: number,
+  ) {
+    const reader = input instanceof protobuf.Reader ? input : protobuf.Reader.create(input);
+    const start = reader.pos;
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = decode.call(type, reader, length) as unknown as Message;
+    const unknown = scanUnknownFields(reader.buf, start, end, known);
+    if (unknown.length > 0) message[UNKNOWN_FIELDS] = unknown;
+    return message as unknown as protobuf.Message;
+  } as typeof type.decode;
+  type.toObject = function toObjectKeepingUnknown(message: protobuf.Message, options?: protobuf.IConversionOptions) {
+    const object = toObject.call(type, message, options);
+    const unknown = (message as unknown as Message)[UNKNOWN_FIELDS];
+    if (unknown !== undefined) object[UNKNOWN_FIELDS] = unknown;
+    return object;
+  } as typeof type.toObject;
+  type.encode = function encodeKeepingUnknown(message: protobuf.Message | Message, writer?: protobuf.Writer) {
+    const out = encode.call(type, message, writer) as RawWriter;
+    const unknown = (message as Message)[UNKNOWN_FIELDS];
+    if (Array.isArray(unknown)) for (const chunk of unknown as Uint8Array[]) out._push(writeRaw, chunk.length, chunk);
+    return out;
+  } as typeof type.encode;
+}
+
+/** Raw bytes of the top-level fields in buf[start, end) whose numbers are not in `known`. */
+function scanUnknownFields(buf: Uint8Array, start: number, end: number, known: Set<number>): Uint8Array[] {
+  const unknown: Uint8Array[] = [];
+  let pos = start;
+  const varint = (): number => {
+    let value = 0;
+    let shift = 0;
+    while (pos < end) {
+      const byte = buf[pos++] as number;
+      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) return value;
+    }
+    return Number.NaN;
+  };
+  while (pos < end) {
+    const fieldStart = pos;
+    const tag = varint();
+    const wireType = tag % 8;
+    const fieldNumber = Math.floor(tag / 8);
+    if (wireType === 0) varint();
+    else if (wireType === 1) pos += 8;
+    else if (wireType === 2) {
+      // Not `pos += varint()`: that would read `pos` before varint() advances it.
+      const length = varint();
+      pos += length;
+    } else if (wireType === 5) pos += 4;
+    else break; // groups (3/4) do not occur in ONNX; stop rather than guess
+    if (!(pos <= end) || Number.isNaN(tag)) break;
+    if (!known.has(fieldNumber)) unknown.push(buf.slice(fieldStart, pos));
+  }
+  return unknown;
 }
 
 // ---- Plain-object types of the decoded model (the subset of fields mc reads; all others are kept as-is). ----

@@ -135,25 +135,26 @@ export function decodeTensor(tensor: TensorProto, caller = "decodeTensor"): Onnx
   }
   const count = tensorProtoElementCount(tensor, caller);
   const shape = [...(tensor.dims ?? [])];
-  const buffer = new ArrayBuffer(count * info.bytes);
-  const data = info.make(buffer, count);
   const raw = tensor.rawData;
+  // Lengths are checked before allocating, so corrupt dims cannot ask for a huge buffer.
   if (raw !== undefined && raw.length > 0) {
     if (raw.length !== count * info.bytes) {
       throw new FormatError({
         message: `${caller}: tensor '${name}' of shape ${formatShape(shape)} (${info.name}) needs ${count * info.bytes} bytes of raw_data but has ${raw.length}`,
       });
     }
+    const buffer = new ArrayBuffer(count * info.bytes);
     // Copy into a fresh, aligned buffer: raw_data is a view at an arbitrary offset of the file.
     new Uint8Array(buffer).set(raw);
-    return { name, dataType: info.name, shape, data };
+    return { name, dataType: info.name, shape, data: info.make(buffer, count) };
   }
   const source = typedFieldFor(tensor, info.name);
-  if (count > 0 && source.length !== count) {
+  if (source.length !== count) {
     throw new FormatError({
       message: `${caller}: tensor '${name}' of shape ${formatShape(shape)} (${info.name}) has ${source.length} values instead of ${count}`,
     });
   }
+  const data = info.make(new ArrayBuffer(count * info.bytes), count);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < count; i++) data[i] = BigInt(source[i] as number);
   } else if (info.name === "float16" || info.name === "bfloat16") {

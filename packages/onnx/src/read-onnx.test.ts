@@ -82,6 +82,15 @@ describe("readOnnx / writeOnnx", () => {
     }
   });
 
+  it("rejects tensors whose dims disagree with their data, before allocating", () => {
+    const huge = { name: "w", dims: [1e6, 1e6], dataType: OnnxDataType.FLOAT, rawData: new Uint8Array(8) };
+    expect(() => decodeTensor(huge)).toThrow(FormatError);
+    expect(() => decodeTensor({ name: "w", dims: [3], dataType: OnnxDataType.INT32, int32Data: [1, 2] })).toThrow(
+      /has 2 values instead of 3/,
+    );
+    expect(() => decodeTensor({ name: "w", dims: [2, -1], dataType: OnnxDataType.FLOAT })).toThrow(FormatError);
+  });
+
   it("rejects bytes that are not an ONNX model with FormatError", () => {
     const notOnnx = new TextEncoder().encode('{"this": "is json, not onnx"}');
     expect(() => readOnnx(notOnnx)).toThrow(FormatError);
@@ -169,5 +178,24 @@ describe("inspectOnnx", () => {
     const sum = info.tensors.reduce((s, t) => s + t.bytes, 0);
     expect(info.tensorBytes).toBe(sum);
     expect(info.parameterCount).toBeGreaterThan(500_000);
+  });
+});
+
+describe("fields the schema does not know", () => {
+  it("survive a read/write round trip, at the top level and inside nested messages", () => {
+    const model = sampleModel();
+    // Field 99 (varint 7) on the model and field 15 (bytes "hi") on a node, as a newer ONNX might write.
+    const nodeExtra = Uint8Array.of((15 << 3) | 2, 2, 0x68, 0x69);
+    const firstNode = model.graph?.node?.[0] as Record<string, unknown>;
+    firstNode.$unknownFields = [nodeExtra];
+    const bytes = writeOnnx(model).bytes;
+    const withTopLevel = new Uint8Array(bytes.length + 3);
+    withTopLevel.set(bytes);
+    withTopLevel.set([0x98, 0x06, 7], bytes.length);
+    const back = readOnnx(withTopLevel);
+    expect(back.$unknownFields).toEqual([Uint8Array.of(0x98, 0x06, 7)]);
+    const node = back.graph?.node?.[0] as Record<string, unknown>;
+    expect(node.$unknownFields).toEqual([nodeExtra]);
+    expect(writeOnnx(back).bytes).toEqual(withTopLevel);
   });
 });

@@ -440,4 +440,58 @@ describe("LSTM, GRU, Gather and weights inside If subgraphs", () => {
       expectWithin(actual, reference, () => 0.02 * range, [M, N]);
     }
   });
+
+  it("quantizes a Constant weight inside a Loop body and an outer-scope initializer read by it", async () => {
+    const width = 64;
+    const body = {
+      name: "body",
+      node: [
+        makeNode("Constant", [], ["W_body"], "body_const", { value: randomTensor("W_body", [width, width], 51, 0.15) }),
+        makeNode("MatMul", ["v_in", "W_body"], ["h"], "body_mm"),
+        makeNode("MatMul", ["h", "W_outer"], ["h2"], "body_mm_outer"),
+        makeNode("Tanh", ["h2"], ["v_out"], "body_tanh"),
+        makeNode("Identity", ["cond_in"], ["cond_out"], "body_cond"),
+      ],
+      input: [valueInfo("i", [], 7), valueInfo("cond_in", [], 9), valueInfo("v_in", [M, width])],
+      output: [valueInfo("cond_out", [], 9), valueInfo("v_out", [M, width])],
+    };
+    const model = buildModel({
+      nodes: [makeNode("Loop", ["trips", "", "x"], ["y"], "loop", {})],
+      inputs: [valueInfo("x", [M, width]), valueInfo("trips", [], 7)],
+      outputs: [valueInfo("y", [M, width])],
+      initializers: [randomTensor("W_outer", [width, width], 52, 0.15)],
+    });
+    model.graph?.node?.[0]?.attribute?.push({ name: "body", type: 5, g: body });
+    const feeds = { x: float(x, [M, width]), trips: { type: "int64", data: BigInt64Array.of(3n), dims: [] } } as Feeds;
+    const { report, reference, actual } = await compare(model, {}, feeds);
+    expect(report.tensors.map((t) => [t.name, t.graph, t.format])).toEqual([
+      ["W_outer", "main", "int8 per-channel (axis 1)"],
+      ["W_body", "main/loop.body", "int8 per-channel (axis 1)"],
+    ]);
+    // Propagated bound: per iteration e_h <= A_b·e_v + |v|·K·s_b/2, e_h2 <= A_o·e_h + |h|·K·s_o/2,
+    // tanh is 1-Lipschitz and bounds |v| by 1 after the first step (A = max column abs-sum, s = absmax/127).
+    const stats = (seed: number) => {
+      const w = tensorToFloat32(decodeTensor(randomTensor("w", [width, width], seed, 0.15)));
+      let norm = 0;
+      let absMax = 0;
+      for (let j = 0; j < width; j++) {
+        let column = 0;
+        for (let k = 0; k < width; k++) column += Math.abs(w[k * width + j] as number);
+        norm = Math.max(norm, column);
+      }
+      for (const v of w) absMax = Math.max(absMax, Math.abs(v));
+      return { norm: norm * 1.01, step: absMax / 127 / 2 };
+    };
+    const inner = stats(51);
+    const outer = stats(52);
+    let error = 0;
+    let vMax = x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let iteration = 0; iteration < 3; iteration++) {
+      const eh = inner.norm * error + vMax * width * inner.step;
+      const hMax = inner.norm * vMax;
+      error = outer.norm * eh + hMax * width * outer.step;
+      vMax = 1;
+    }
+    expectWithin(actual, reference, () => error, [M, width]);
+  });
 });

@@ -57,6 +57,7 @@ export {
   type RelativeIndexEncoding,
   relativeIndexByteLength,
 } from "./relative-index";
+export { attachScheduledPruning, type ScheduledPruning, type ScheduledPruningOptions } from "./scheduled-pruning";
 export {
   type ConstantSparsityOptions,
   constantSparsity,

@@ -54,7 +54,8 @@ describe("encodeRelativeIndices", () => {
           const values = randomSparse(length, density, seed);
           const encoded = encodeRelativeIndices(values, { indexBits });
           const tooWide = encoded.gaps.findIndex((code) => code >= 2 ** indexBits);
-          if (tooWide >= 0) throw new Error(`code ${encoded.gaps[tooWide]} at entry ${tooWide} exceeds ${indexBits} bits`);
+          if (tooWide >= 0)
+            throw new Error(`code ${encoded.gaps[tooWide]} at entry ${tooWide} exceeds ${indexBits} bits`);
           let nonzeros = 0;
           for (const v of values) if (v !== 0) nonzeros++;
           expect(encoded.gaps.length - encoded.fillerCount).toBe(nonzeros);

@@ -42,11 +42,16 @@ function smoothedKl(p: Float64Array, q: Float64Array, length: number, eps = 1e-4
  * MXNet's merging and smoothing: for each candidate threshold (kept bins i ≥ levels) the
  * reference P is the |x| histogram cut at i with the clipped tail added to the last bin; Q is
  * the same bins merged into `levels` groups and spread back over the non-empty bins; the
- * threshold with the smallest KL(P ‖ Q) wins. Returns the kept bin count.
+ * threshold with the smallest KL(P ‖ Q) wins (the largest such threshold on ties, as NVIDIA's
+ * pytorch-quantization picks the last argmin). Returns the kept bin count.
  */
-export function searchEntropyThreshold(counts: Float64Array, levels: number): number {
-  const bins = counts.length;
+export function searchEntropyThreshold(histogram: Float64Array, levels: number): number {
+  const bins = histogram.length;
   if (bins <= levels) return bins;
+  // NVIDIA pytorch-quantization's `_compute_amax_entropy` sets bins[0] = bins[1]: a spike of exact
+  // zeros (ReLU outputs, image backgrounds) would otherwise dominate P and drive the threshold down.
+  const counts = histogram.slice();
+  if (bins > 1) counts[0] = counts[1] as number;
   const suffix = new Float64Array(bins + 1);
   for (let b = bins - 1; b >= 0; b--) suffix[b] = (suffix[b + 1] as number) + (counts[b] as number);
   let best = bins;
@@ -71,7 +76,7 @@ export function searchEntropyThreshold(counts: Float64Array, levels: number): nu
       for (let k = start; k < stop; k++) if ((p[k] as number) !== 0) q[k] = mass / nonEmpty;
     }
     const divergence = smoothedKl(p, q, i);
-    if (divergence !== undefined && divergence < bestDivergence) {
+    if (divergence !== undefined && divergence <= bestDivergence) {
       bestDivergence = divergence;
       best = i;
     }

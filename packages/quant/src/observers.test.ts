@@ -226,6 +226,15 @@ describe("EntropyObserver", () => {
     expect(q.zeroPoint).toBe(0);
   });
 
+  it("a spike of exact zeros (90% of the values) does not drag the threshold down (bins[0] = bins[1])", () => {
+    const data = new Float32Array(20000);
+    for (let i = 0; i < 2000; i++) data[i * 10] = (i + 0.5) / 2000; // uniform on (0, 1), the rest exactly 0
+    const o = new EntropyObserver();
+    o.observe({ data, shape: [data.length] });
+    expect(o.range().min).toBe(0);
+    expect(o.range().max).toBeGreaterThan(0.9);
+  });
+
   it("non-negative data (ReLU outputs) gives a range starting at 0", () => {
     const batch = normalBatch(20000, 6);
     for (let i = 0; i < batch.data.length; i++) batch.data[i] = Math.max(0, batch.data[i] as number);

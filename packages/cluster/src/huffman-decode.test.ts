@@ -1,7 +1,8 @@
 import { createRng, FormatError, InvalidArgumentError, McError } from "@mc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { huffmanDecode, huffmanEncode } from "./huffman-stream";
+import { huffmanDecode } from "./huffman-decode";
+import { huffmanEncode } from "./huffman-encode";
 
 function expectSame(actual: Uint32Array, expected: ArrayLike<number>, label: string): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);

@@ -204,8 +204,9 @@ export function dispatchCodebookLinear(
   bias: Float32Array | undefined,
   y: Float32Array,
 ): void {
-  // The SIMD lanes run across batch rows (no gather in wasm), so batch 1–3 stays in JS.
-  const arena = batch >= 4 || forcedTier === "wasm-simd" ? arenaFor(batch * outFeatures * inFeatures) : null;
+  // The SIMD lanes run across batch rows (no gather in wasm); below 4 rows lanes idle, yet
+  // the wasm gather loop still beats V8's typed-array lookups (results/sparse-bench.json).
+  const arena = arenaFor(batch * outFeatures * inFeatures);
   if (arena !== null) {
     sparseWasm(arena, x, batch, { rows: outFeatures, cols: inFeatures, codes: indices, codebook }, bias, y);
     return;
@@ -221,7 +222,7 @@ export function dispatchSparse(
   bias: Float32Array | undefined,
   y: Float32Array,
 ): void {
-  const arena = batch >= 4 || forcedTier === "wasm-simd" ? arenaFor(batch * w.columnIndices.length) : null;
+  const arena = arenaFor(Math.max(batch, 4) * w.columnIndices.length);
   if (arena !== null) {
     sparseWasm(arena, x, batch, w, bias, y);
     return;
@@ -267,9 +268,9 @@ export function getKernelInfo(): KernelInfo {
           linearInt8: "linear_x8s8f32_4x8c2__wasmsimd",
           dynamicQuantizeLinear: "dynamic_quantize_linear_f32u8__wasmsimd",
           matmulNBits: "matmul_f32u4f32_1x1c32__wasmsimd",
-          sparseLinear: "spmm_f32csr_x4__wasmsimd (batch ≥ 4), spmm_f32csr__scalar",
-          codebookLinear: "gemm_f32lut_x4__wasmsimd (batch ≥ 4), gemm_f32lut__scalar",
-          sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd (batch ≥ 4), spmm_f32csrlut__scalar",
+          sparseLinear: "spmm_f32csr_x4__wasmsimd",
+          codebookLinear: "gemm_f32lut_x4__wasmsimd",
+          sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd",
         }
       : {
           gemm: "gemm_f32__scalar",

@@ -70,7 +70,8 @@ describe("Conv2d", () => {
     const reference = new Conv2d(1, 2, 3, { seed: 5 });
     reference.weight.value.data.set(conv.weight.value.data.map((v, i) => v * (mask[i] as number)));
     const expected = reference.forward(x);
-    for (let i = 0; i < y.data.length; i++) expect(Math.abs((y.data[i] as number) - (expected.data[i] as number)), `index ${i}`).toBeLessThan(1e-6);
+    for (let i = 0; i < y.data.length; i++)
+      expect(Math.abs((y.data[i] as number) - (expected.data[i] as number)), `index ${i}`).toBeLessThan(1e-6);
     conv.zeroGrad();
     conv.backward(randomTensor([...y.shape], 7));
     for (let i = 0; i < 18; i++) if (mask[i] === 0) expect(conv.weight.grad[i], `grad ${i}`).toBe(0);

@@ -88,7 +88,7 @@ export class LayerNorm extends Module {
       const inv = inverseStd[r] as number;
       for (let j = 0; j < d; j++) {
         const gn = (g[base + j] as number) * (gamma[j] as number);
-        out[base + j] = inv * (gn - meanG);
+        out[base + j] = inv * (gn - meanG - (normalized[base + j] as number) * meanGn);
       }
     }
     this.weight.accumulateGrad(gradGamma);

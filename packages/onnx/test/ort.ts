@@ -18,13 +18,18 @@ export async function runOnnx(
   feeds: Feeds,
   runtime: "node" | "web" = "node",
   outputNames?: string[],
+  graphOptimizationLevel: "disabled" | "basic" | "extended" | "all" = "all",
 ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
   const ort = (runtime === "node" ? ortNode : ortWeb) as typeof ortNode;
   const cache = runtime === "node" ? nodeSessions : webSessions;
-  let session = cache.get(bytes) as ortNode.InferenceSession | undefined;
+  const key = `${graphOptimizationLevel}`;
+  const sessions = (cache.get(bytes) ?? new Map()) as Map<string, ortNode.InferenceSession>;
+  cache.set(bytes, sessions);
+  let session = sessions.get(key);
   if (session === undefined) {
-    session = await ort.InferenceSession.create(bytes, runtime === "web" ? { executionProviders: ["wasm"] } : {});
-    cache.set(bytes, session);
+    const options = { graphOptimizationLevel, ...(runtime === "web" ? { executionProviders: ["wasm"] } : {}) };
+    session = await ort.InferenceSession.create(bytes, options);
+    sessions.set(key, session);
   }
   const inputs: Record<string, ortNode.Tensor> = {};
   for (const [name, feed] of Object.entries(feeds)) inputs[name] = new ort.Tensor(feed.type, feed.data, feed.dims);

@@ -31,7 +31,7 @@ const bitsList = (process.env.FIG8_BITS ?? "2,3,4,5,6").split(",").map(Number);
 const fineTuneEpochs = Number(process.env.FIG8_FINE_TUNE_EPOCHS ?? 1);
 const fineTuneLearningRate = Number(process.env.FIG8_LR ?? 1e-4);
 const baselineEpochs = Number(process.env.FIG8_BASELINE_EPOCHS ?? 8);
-const seeds = (process.env.FIG8_SEEDS ?? "0").split(",").map(Number);
+const seeds = (process.env.FIG8_SEEDS ?? "0,1,2,3").split(",").map(Number);
 
 function writeJson(name: string, value: unknown): void {
   const path = join(here, "..", "results", name);

@@ -63,7 +63,7 @@ const result = {
   date: new Date().toISOString(),
   machine: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, Node ${process.version}`,
   loadAverageAtEnd: loadavg(),
-  layer: "784→300 (LeNet-300-100 fc1), nnz = " + csr.values.length,
+  layer: `784→300 (LeNet-300-100 fc1), nnz = ${csr.values.length}`,
   rows,
 };
 writeFileSync(join(root, "results", "sparse-bench.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -31,6 +31,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const countArgument = process.argv.indexOf("--count");
 const count = countArgument >= 0 ? Number(process.argv[countArgument + 1]) : 8000;
 const batchSize = 64;
+function listArgument(flag: string): string[] | undefined {
+  const index = process.argv.indexOf(flag);
+  return index >= 0 ? (process.argv[index + 1] ?? "").split(",") : undefined;
+}
+/** --backends cpu,wasm and --models LeNet-5 restrict the run (e.g. to skip the slow CPU backend). */
+const backendFilter = listArgument("--backends");
+const modelFilter = listArgument("--models");
+const outputName = process.argv.includes("--output") ? process.argv[process.argv.indexOf("--output") + 1] : "bench-epoch.json";
 
 function mcEpoch(create: () => Module, data: Dataset): number {
   const model = create();
@@ -119,12 +127,12 @@ async function main(): Promise<void> {
   await initKernels();
   const data = sliceDataset(loadMnist().train, 0, count);
   const rows: Record<string, unknown>[] = [];
-  const backends: string[] = ["cpu"];
+  const backends: string[] = backendFilter?.includes("cpu") === false ? [] : ["cpu"];
   try {
     const require = createRequire(import.meta.url);
     const wasmDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
     setWasmPaths(`${wasmDir}/`);
-    backends.push("wasm");
+    if (backendFilter?.includes("wasm") !== false) backends.push("wasm");
   } catch (error) {
     process.stdout.write(`wasm backend unavailable: ${String(error)}\n`);
   }
@@ -132,7 +140,7 @@ async function main(): Promise<void> {
     ["LeNet-300-100", () => createLenet300100({ seed: 0 }), tfLenet300100],
     ["LeNet-5", () => createLenet5({ seed: 0 }), tfLenet5],
   ];
-  for (const [name, createMc, createTf] of models) {
+  for (const [name, createMc, createTf] of models.filter(([name]) => !modelFilter || modelFilter.includes(name))) {
     const mcSeconds = mcEpoch(createMc, data);
     process.stdout.write(`${name}: mc ${mcSeconds.toFixed(2)} s\n`);
     const row: Record<string, unknown> = { model: name, samples: count, batchSize, mcSeconds };
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
     tfjs: tf.version_core,
     rows,
   };
-  const path = join(here, "..", "results", "bench-epoch.json");
+  const path = join(here, "..", "results", outputName as string);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, `${JSON.stringify(out, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);

@@ -141,7 +141,7 @@ describe("quantizeStatic", () => {
   });
 
   for (const observer of ["minmax", "histogram", "entropy", "percentile", "moving-average"] as const) {
-    it(`CNN (conv, ReLU, pool, flatten, linear) with ${observer} calibration equals its float simulation within one output step`, () => {
+    it(`CNN (conv, ReLU, pool, flatten, linear) with ${observer} calibration equals its float simulation (to float rounding)`, () => {
       const model = smallCnn();
       const calibration = [randomBatch([16, 1, 8, 8], 10, 0, 1), randomBatch([16, 1, 8, 8], 11, 0, 1)];
       const q = quantizeStatic(model, calibration, { observer });
@@ -149,13 +149,11 @@ describe("quantizeStatic", () => {
       const got = q.forward(x).data;
       const simulated = simulateStatic(model, x, q.activationQParams as Record<string, QParams>);
       const float = model.forward(x).data;
-      // The integer pipeline and the simulation differ only by float rounding, which can move a
-      // requantized value across a rounding boundary: allow one step of the last requantized tap.
-      const step = (q.activationQParams.relu2 as QParams).scale;
-      let maxWeight = 0;
-      for (const v of model.getParameter("fc2.weight").value.data) maxWeight = Math.max(maxWeight, Math.abs(v));
-      expect(maxAbsDiff(got, simulated)).toBeLessThanOrEqual(6 * step * maxWeight + 1e-5);
-      expect(maxAbsDiff(got, float)).toBeLessThan(0.05);
+      // The integer pipeline and the simulation differ only in float summation order (~3e-8 here). A
+      // requantized value flipped across a rounding boundary would show as a whole step (≥ 1e-4)
+      // and fail this; the quantization error itself (vs fp32) is ~1e-3.
+      expect(maxAbsDiff(got, simulated)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDiff(got, float)).toBeLessThan(0.01);
     });
   }
 

@@ -74,6 +74,7 @@ describe("prepareQat", () => {
       maxDiff = Math.max(maxDiff, Math.abs((converted[i] as number) - (simulated[i] as number)));
       maxAbs = Math.max(maxAbs, Math.abs(simulated[i] as number));
     }
-    expect(maxDiff).toBeLessThan(0.02 * maxAbs + 1e-4);
+    // Only float summation order differs (~6e-8 observed); a requantization flip would be a whole step.
+    expect(maxDiff).toBeLessThan(1e-5 * Math.max(1, maxAbs));
   });
 });

@@ -2,7 +2,7 @@
 const layers = require("./tooling/layers.cjs");
 
 const dirOf = (name) => (name === "pipeline" ? "apps/pipeline" : `packages/${name}`);
-const escape = (s) => s.replace(/[/.]/g, "\\$&");
+const escapeRegExp = (s) => s.replace(/[/.]/g, "\\$&");
 
 const forbidden = [];
 for (const [from, fromLayer] of Object.entries(layers)) {
@@ -11,14 +11,14 @@ for (const [from, fromLayer] of Object.entries(layers)) {
     .map(([to]) => to);
   if (banned.length === 0) continue;
   // A sibling counts as imported whether it resolved to its folder or stayed a bare specifier.
-  const targets = banned.flatMap((to) => [`^${escape(dirOf(to))}/`, `^@mc/${to}($|/)`]);
+  const targets = banned.flatMap((to) => [`^${escapeRegExp(dirOf(to))}/`, `^@mc/${to}($|/)`]);
   forbidden.push({
     name: `layer-${from}`,
     comment: `@mc/${from} is on layer ${fromLayer}: it may import only packages on lower layers (${banned
       .map((b) => `@mc/${b}`)
       .join(", ")} are not)`,
     severity: "error",
-    from: { path: `^${escape(dirOf(from))}/` },
+    from: { path: `^${escapeRegExp(dirOf(from))}/` },
     to: { path: targets.join("|") },
   });
 }

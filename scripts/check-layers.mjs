@@ -4,7 +4,7 @@
 //  2. dependency-cruiser finds no import that breaks the layer rule in packages/ and apps/;
 //  3. the deliberately broken fixture (tooling/layer-fixture) IS reported, proving the check bites.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 

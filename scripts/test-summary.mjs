@@ -26,7 +26,9 @@ for (const group of ["packages", "apps"]) {
     const p = json.numPassedTests ?? 0;
     const f = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0);
     const s = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-    console.log(`${pkg.name.padEnd(16)} ${String(p).padStart(5)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+    console.log(
+      `${pkg.name.padEnd(16)} ${String(p).padStart(5)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`,
+    );
     passed += p;
     failed += f;
     skipped += s;

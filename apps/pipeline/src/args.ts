@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CliError } from "./cli-error";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -10,7 +10,12 @@ export function parseCommandArgs(
   options: Options,
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" }, verbose: { type: "boolean" } }, allowPositionals: true, strict: true }) as {
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" }, verbose: { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    }) as {
       values: Record<string, string | boolean | undefined>;
       positionals: string[];
     };
@@ -19,11 +24,18 @@ export function parseCommandArgs(
   }
 }
 
-export function numberOption(command: string, name: string, value: unknown, { min, max, integer = false }: { min: number; max: number; integer?: boolean }): number | undefined {
+export function numberOption(
+  command: string,
+  name: string,
+  value: unknown,
+  { min, max, integer = false }: { min: number; max: number; integer?: boolean },
+): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
-    throw new CliError(`mc ${command}: --${name} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}], got '${String(value)}'`);
+    throw new CliError(
+      `mc ${command}: --${name} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}], got '${String(value)}'`,
+    );
   }
   return number;
 }

@@ -1,6 +1,6 @@
 import { McError, type Tensor } from "@mc/core";
-import { gemm, sparseCodebookLinear } from "@mc/kernels";
 import { type DecodedMcz, expandMczEntry, type McEntry, toKernelPack } from "@mc/io";
+import { gemm, sparseCodebookLinear } from "@mc/kernels";
 import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
 import type { Architecture, ArchitectureLayer } from "./architecture";
 import { architectures } from "./architecture";
@@ -42,7 +42,14 @@ function linearStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "
   return (input, batch) => {
     const out = new Float32Array(batch * layer.outFeatures);
     for (let b = 0; b < batch; b++) out.set(bias, b * layer.outFeatures);
-    return gemm(input, weight, { m: batch, k: layer.inFeatures, n: layer.outFeatures, transposeB: true, beta: 1, c: out });
+    return gemm(input, weight, {
+      m: batch,
+      k: layer.inFeatures,
+      n: layer.outFeatures,
+      transposeB: true,
+      beta: 1,
+      c: out,
+    });
   };
 }
 
@@ -113,7 +120,11 @@ export function compileMcz(model: DecodedMcz): CompressedModel {
 }
 
 /** Top-1 accuracy of a compiled model on a dataset, in batches. */
-export function evaluateCompressed(model: CompressedModel, data: Dataset, batchSize = 500): { accuracy: number; correct: number; count: number } {
+export function evaluateCompressed(
+  model: CompressedModel,
+  data: Dataset,
+  batchSize = 500,
+): { accuracy: number; correct: number; count: number } {
   const features = data.images.length / data.count;
   let correct = 0;
   for (let start = 0; start < data.count; start += batchSize) {
@@ -121,7 +132,8 @@ export function evaluateCompressed(model: CompressedModel, data: Dataset, batchS
     const logits = model.forward(data.images.subarray(start * features, (start + batch) * features), batch);
     for (let b = 0; b < batch; b++) {
       let best = 0;
-      for (let c = 1; c < model.classes; c++) if ((logits[b * model.classes + c] as number) > (logits[b * model.classes + best] as number)) best = c;
+      for (let c = 1; c < model.classes; c++)
+        if ((logits[b * model.classes + c] as number) > (logits[b * model.classes + best] as number)) best = c;
       if (best === data.labels[start + b]) correct++;
     }
   }

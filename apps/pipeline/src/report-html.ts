@@ -74,7 +74,9 @@ export function renderReportHtml(report: DemoReport): string {
     )
     .join("\n");
   const sectionRows = report.sizeBreakdown
-    .map((s) => `<tr><td>${escapeHtml(s.layer)}</td><td>${escapeHtml(s.section)}</td><td class="n">${s.bytes}</td></tr>`)
+    .map(
+      (s) => `<tr><td>${escapeHtml(s.layer)}</td><td>${escapeHtml(s.section)}</td><td class="n">${s.bytes}</td></tr>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mc demo — ${escapeHtml(report.model)}</title>

@@ -58,7 +58,8 @@ export function histogram(values: Float32Array, bins = 60, range?: [number, numb
       if (v > max) max = v;
     }
   }
-  if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return { min: 0, binWidth: 1, counts: new Array(bins).fill(0) };
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min)
+    return { min: 0, binWidth: 1, counts: new Array(bins).fill(0) };
   const binWidth = (max - min) / bins;
   const counts = new Array(bins).fill(0);
   for (const v of values) {

@@ -1,5 +1,6 @@
 import { assertInteger, InvalidArgumentError } from "@mc/core";
 import { dynamicQuantizeLinear } from "./dynamic-quantize-linear";
+import type { PackedLinearInt8 } from "./packed-linear-int8";
 import { dispatchLinearDynamicInt8, dispatchLinearInt8 } from "./select-kernel";
 import {
   checkDimension,
@@ -12,20 +13,6 @@ import {
   checkScale,
   dtypeRange,
 } from "./validate-args";
-
-/** int8 weights packed once for the quantized linear kernels (symmetric, zero point 0). */
-export interface PackedLinearInt8 {
-  readonly kind: "PackedLinearInt8";
-  readonly outFeatures: number;
-  readonly inFeatures: number;
-  /** Copy of the weight, [out×in] row-major. */
-  readonly weight: Int8Array;
-  /** One scale per output channel. */
-  readonly scales: Float32Array;
-  readonly bias: Float32Array | undefined;
-  /** Σ_p weight[o, p]: turns Σ (x − zx)·w into Σ x·w − zx·Σ w. */
-  readonly weightRowSums: Int32Array;
-}
 
 export interface PackLinearInt8Options {
   outFeatures: number;
@@ -173,3 +160,5 @@ export function linearStaticInt8(
   }
   return out;
 }
+
+export type { PackedLinearInt8 };

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, roundHalfEven } from "@mc/core";
-import type { PackedLinearInt8 } from "./linear-int8";
+import type { PackedLinearInt8 } from "./packed-linear-int8";
 import {
   dynamic_quantize_linear_f32u8__scalar,
   gemm_f32__scalar,

@@ -1,4 +1,4 @@
-import type { PackedLinearInt8 } from "./linear-int8";
+import type { PackedLinearInt8 } from "./packed-linear-int8";
 import type { Splitter } from "./thread-pool";
 import type { WasmArena } from "./wasm-backend";
 

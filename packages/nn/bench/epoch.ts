@@ -38,7 +38,9 @@ function listArgument(flag: string): string[] | undefined {
 /** --backends cpu,wasm and --models LeNet-5 restrict the run (e.g. to skip the slow CPU backend). */
 const backendFilter = listArgument("--backends");
 const modelFilter = listArgument("--models");
-const outputName = process.argv.includes("--output") ? process.argv[process.argv.indexOf("--output") + 1] : "bench-epoch.json";
+const outputName = process.argv.includes("--output")
+  ? process.argv[process.argv.indexOf("--output") + 1]
+  : "bench-epoch.json";
 
 function mcEpoch(create: () => Module, data: Dataset): number {
   const model = create();
@@ -163,11 +165,11 @@ async function main(): Promise<void> {
       }),
     );
     const tfTimes = backends.map((b) => row[`tfjs_${b}_seconds`]).filter((v): v is number => typeof v === "number");
-    row.fastestTfjsSeconds = Math.min(...tfTimes);
-    row.speedupVsFastestTfjs = (row.fastestTfjsSeconds as number) / mcSeconds;
+    row.fastestTfjsSeconds = tfTimes.length > 0 ? Math.min(...tfTimes) : null;
+    row.speedupVsFastestTfjs = tfTimes.length > 0 ? (row.fastestTfjsSeconds as number) / mcSeconds : null;
     rows.push(row);
     process.stdout.write(
-      `${name.padEnd(14)} mc ${mcSeconds.toFixed(1)} s | ${backends.map((b) => `tfjs-${b} ${typeof row[`tfjs_${b}_seconds`] === "number" ? (row[`tfjs_${b}_seconds`] as number).toFixed(1) : "n/a"} s`).join(" | ")} | mc speedup vs fastest tfjs ${(row.speedupVsFastestTfjs as number).toFixed(2)}×\n`,
+      `${name.padEnd(14)} mc ${mcSeconds.toFixed(1)} s | ${backends.map((b) => `tfjs-${b} ${typeof row[`tfjs_${b}_seconds`] === "number" ? (row[`tfjs_${b}_seconds`] as number).toFixed(1) : "n/a"} s`).join(" | ")} | mc speedup vs fastest tfjs ${row.speedupVsFastestTfjs === null ? "n/a" : `${(row.speedupVsFastestTfjs as number).toFixed(2)}×`}\n`,
     );
   }
   const out = {

@@ -11,6 +11,9 @@ import { log, percent, writeResult } from "./common";
 const seed = 0;
 const epochs = Number(process.env.EPOCHS ?? 2);
 const fineTuneEpochs = Number(process.env.FINE_TUNE_EPOCHS ?? 1);
+// NORMALIZE=0 ranks heads by raw E|∂L/∂ξ| across layers instead of the paper's per-layer L2-normalized scores.
+const normalizePerLayer = process.env.NORMALIZE !== "0";
+const resultName = normalizePerLayer ? "head-pruning" : "head-pruning-raw";
 const importanceSamples = 500;
 // Per-step scores of the iterative loop use the first 1000 test digits (they steer nothing: the
 // loop stops by count); every reported accuracy uses all 2000.
@@ -107,7 +110,7 @@ const pruning = pruneHeadsIteratively({
   stepFraction: 0.1,
   importance: (mask) => {
     setHeadMask(model, mask);
-    return transformerHeadImportance(model, importanceData, { batchSize: 100 }).importance;
+    return transformerHeadImportance(model, importanceData, { batchSize: 100, normalizePerLayer }).importance;
   },
   evaluate: (mask) => {
     setHeadMask(model, mask);
@@ -154,7 +157,7 @@ if (fineTuneEpochs > 0) {
 }
 
 log(
-  `wrote ${writeResult("head-pruning", {
+  `wrote ${writeResult(resultName, {
     experiment: "Row transformer (4 layers × 4 heads, width 64): Michel et al. 2019 head pruning to 40% of heads",
     seed,
     data: {
@@ -176,6 +179,7 @@ log(
     keptHeads: keptHeads.map((k) => Array.from(k)),
     parameters: { before: parametersBefore, after: countParameters() },
     forwardMsPerBatch256: { masked: maskedMs, removed: removedMs, note: "shared busy 2-core machine" },
+    normalizePerLayer,
     fineTuneEpochs,
     fineTunedAccuracy: fineTuned,
     seconds: (Date.now() - started) / 1000,

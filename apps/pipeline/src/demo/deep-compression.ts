@@ -96,7 +96,12 @@ export interface DeepCompressionOptions {
 
 function trainingProgress(progress: ProgressReporter, epochs: number) {
   return (p: TrainProgress) => {
-    if (p.phase === "batch") progress.update(p.epoch * p.batches + p.batch + 1, epochs * p.batches, `epoch ${p.epoch + 1}/${epochs} loss ${p.loss.toFixed(3)}`);
+    if (p.phase === "batch")
+      progress.update(
+        p.epoch * p.batches + p.batch + 1,
+        epochs * p.batches,
+        `epoch ${p.epoch + 1}/${epochs} loss ${p.loss.toFixed(3)}`,
+      );
   };
 }
 
@@ -112,11 +117,19 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
   progress.stage(`1/5 train ${recipe.architecture.name} (fp32 baseline)`);
   const baselineEpochs = scaled(recipe.baselineEpochs, epochScale);
   const optimizer = new Adam(model, { learningRate: 1e-3 });
-  train(model, data.train, { optimizer, epochs: baselineEpochs, batchSize: 64, seed, onProgress: trainingProgress(progress, baselineEpochs) });
+  train(model, data.train, {
+    optimizer,
+    epochs: baselineEpochs,
+    batchSize: 64,
+    seed,
+    onProgress: trainingProgress(progress, baselineEpochs),
+  });
   const baselineAccuracy = evaluate(model, data.test).accuracy;
   const baselineParameters = saveParameters(model);
   progress.log(`baseline test accuracy ${(baselineAccuracy * 100).toFixed(2)}%`);
-  const trainedHistograms = Object.fromEntries(weightNames.map((n) => [n, histogram(model.getParameter(n).value.data)]));
+  const trainedHistograms = Object.fromEntries(
+    weightNames.map((n) => [n, histogram(model.getParameter(n).value.data)]),
+  );
 
   progress.stage(`2/5 iterative pruning to the paper's per-layer rates`);
   const rounds = recipe.pruneRounds;
@@ -130,13 +143,28 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
     seed,
     createOptimizer: (m) => new SGD(m, { learningRate: 0.01, momentum: 0.9 }),
     onProgress: (p) => {
-      if (p.phase === "retrained") progress.update(p.round, p.rounds, `round ${p.round}/${p.rounds}: sparsity ${(p.sparsity * 100).toFixed(1)}%, accuracy ${((p.accuracy ?? 0) * 100).toFixed(2)}%`);
+      if (p.phase === "retrained")
+        progress.update(
+          p.round,
+          p.rounds,
+          `round ${p.round}/${p.rounds}: sparsity ${(p.sparsity * 100).toFixed(1)}%, accuracy ${((p.accuracy ?? 0) * 100).toFixed(2)}%`,
+        );
     },
   });
   pruned.attached.detach();
   const prunedAccuracy = evaluate(model, data.test).accuracy;
-  progress.log(`pruned to ${(pruned.sparsity * 100).toFixed(1)}% sparsity, test accuracy ${(prunedAccuracy * 100).toFixed(2)}%`);
-  const prunedHistograms = Object.fromEntries(weightNames.map((n) => [n, histogram(model.getParameter(n).value.data, 60, [trainedHistograms[n]!.min, trainedHistograms[n]!.min + 60 * trainedHistograms[n]!.binWidth])]));
+  progress.log(
+    `pruned to ${(pruned.sparsity * 100).toFixed(1)}% sparsity, test accuracy ${(prunedAccuracy * 100).toFixed(2)}%`,
+  );
+  const prunedHistograms = Object.fromEntries(
+    weightNames.map((n) => [
+      n,
+      histogram(model.getParameter(n).value.data, 60, [
+        trainedHistograms[n]!.min,
+        trainedHistograms[n]!.min + 60 * trainedHistograms[n]!.binWidth,
+      ]),
+    ]),
+  );
   let prunedCsrBytes = 0;
   for (const p of model.parameters()) {
     if (weightNames.includes(p.name)) {
@@ -150,7 +178,12 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
   const shared: Record<string, SharedWeights> = {};
   for (const name of weightNames) {
     const bits = recipe.bits[name]!;
-    shared[name] = shareWeights(model.getParameter(name).value, { clusters: 2 ** bits - 1, init: "linear", preserveZeros: true, seed });
+    shared[name] = shareWeights(model.getParameter(name).value, {
+      clusters: 2 ** bits - 1,
+      init: "linear",
+      preserveZeros: true,
+      seed,
+    });
   }
   const fineTuneEpochs = scaled(recipe.fineTuneEpochs, epochScale);
   const tuned = fineTuneCentroids(model, shared, data.train, {
@@ -174,7 +207,10 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
         name: p.name,
         kind: p.kind,
         encoding: "sparse-shared",
-        sparse: sparseSharedFromIndices({ shape: share.shape, codebook, indices: share.indices }, { indexBits: recipe.indexBits[p.name]! }),
+        sparse: sparseSharedFromIndices(
+          { shape: share.shape, codebook, indices: share.indices },
+          { indexBits: recipe.indexBits[p.name]! },
+        ),
         codebookDtype: "f16",
       });
       const clusteredValues = new Float32Array(share.indices.length);
@@ -195,11 +231,21 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
       });
     } else {
       // Biases are tiny; fp16 halves them at an error far below the weights' quantization step.
-      entries.push({ name: p.name, kind: p.kind, encoding: "dense", dtype: "f16", tensor: { data: p.value.data.slice(), shape: [...p.value.shape] } });
+      entries.push({
+        name: p.name,
+        kind: p.kind,
+        encoding: "dense",
+        dtype: "f16",
+        tensor: { data: p.value.data.slice(), shape: [...p.value.shape] },
+      });
     }
   }
   const artifactPath = join(outDir, `${recipe.architecture.name}.mcz`);
-  const written = await writeMcz(artifactPath, { entries, metadata: { architecture: recipe.architecture.name, producer: "mc demo" } }, { overwrite: true });
+  const written = await writeMcz(
+    artifactPath,
+    { entries, metadata: { architecture: recipe.architecture.name, producer: "mc demo" } },
+    { overwrite: true },
+  );
   progress.log(`wrote ${artifactPath}: ${written.byteLength} bytes`);
 
   progress.stage("5/5 load the .mcz back from disk and evaluate it with the sparse + codebook kernels");
@@ -229,7 +275,8 @@ function sizeBreakdownOf(fileBytes: Uint8Array): SectionSize[] {
   const breakdown = mczSizeBreakdown(fileBytes);
   const rows: SectionSize[] = [];
   for (const layer of breakdown.layers) {
-    for (const [section, bytes] of Object.entries(layer.categories)) if (bytes > 0) rows.push({ layer: layer.name, section, bytes });
+    for (const [section, bytes] of Object.entries(layer.categories))
+      if (bytes > 0) rows.push({ layer: layer.name, section, bytes });
   }
   rows.push({ layer: "(file)", section: "container header and framing", bytes: breakdown.containerBytes });
   return rows;

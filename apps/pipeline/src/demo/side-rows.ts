@@ -1,7 +1,7 @@
 import type { Tensor } from "@mc/core";
 import { distill } from "@mc/distill";
 import { factorizeModelLayer } from "@mc/lowrank";
-import { Adam, type Dataset, evaluate, Flatten, Linear, ReLU, SGD, Sequential, train } from "@mc/nn";
+import { Adam, type Dataset, evaluate, Flatten, Linear, ReLU, Sequential, SGD, train } from "@mc/nn";
 import { convertQat, prepareQat, quantizeDynamic, quantizeStatic, storageBytes } from "@mc/quant";
 import type { ProgressReporter } from "../progress";
 import { baselineCopy, type DemoRecipe } from "./deep-compression";
@@ -30,7 +30,10 @@ function calibrationBatches(data: Dataset, batches = 16, batchSize = 64): Tensor
   const features = data.images.length / data.count;
   const out: Tensor[] = [];
   for (let b = 0; b < batches && (b + 1) * batchSize <= data.count; b++) {
-    out.push({ data: data.images.slice(b * batchSize * features, (b + 1) * batchSize * features), shape: [batchSize, ...data.shape] });
+    out.push({
+      data: data.images.slice(b * batchSize * features, (b + 1) * batchSize * features),
+      shape: [batchSize, ...data.shape],
+    });
   }
   return out;
 }
@@ -79,7 +82,11 @@ export async function runSideRows(options: SideRowOptions): Promise<SideRow[]> {
   progress.stage("6d low-rank fc1 (truncated SVD, rank 64, 2 epochs fine-tune)");
   const factorized = factorizeModelLayer(fresh(), "fc1", { rank: 64 });
   const lowRankEpochs = scaled(2, epochScale);
-  train(factorized.model, data.train, { optimizer: new Adam(factorized.model, { learningRate: 3e-4 }), epochs: lowRankEpochs, seed });
+  train(factorized.model, data.train, {
+    optimizer: new Adam(factorized.model, { learningRate: 3e-4 }),
+    epochs: lowRankEpochs,
+    seed,
+  });
   rows.push({
     name: "low-rank fc1 (rank 64) + fine-tune",
     bytes: fp32Bytes(factorized.model),
@@ -102,7 +109,12 @@ export async function runSideRows(options: SideRowOptions): Promise<SideRow[]> {
     temperature: 4,
     weights: { soft: 0.7, hard: 0.3 },
     onProgress: (p) => {
-      if (p.phase === "batch") progress.update(p.epoch * p.batches + p.batch + 1, studentEpochs * p.batches, `epoch ${p.epoch + 1}/${studentEpochs}`);
+      if (p.phase === "batch")
+        progress.update(
+          p.epoch * p.batches + p.batch + 1,
+          studentEpochs * p.batches,
+          `epoch ${p.epoch + 1}/${studentEpochs}`,
+        );
     },
   });
   rows.push({

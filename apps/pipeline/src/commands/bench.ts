@@ -131,6 +131,15 @@ export async function run(argv: string[]): Promise<void> {
   const agreement: Record<string, number> = {};
   for (const runtime of runtimes.slice(1))
     agreement[runtime.name] = maxAbsDifference(reference, await runtime.run(inputs, largest));
+  // Same weights, fp32 everywhere: only the summation order differs, so more than rounding is a bug.
+  const scale = reference.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+  for (const [name, difference] of Object.entries(agreement)) {
+    if (!(difference <= 1e-4 * (1 + scale))) {
+      throw new CliError(
+        `mc bench: ${name} disagrees with the .mcz through @mc/kernels (max |Δ| ${difference} on logits up to ${scale}); not timing`,
+      );
+    }
+  }
 
   const results: Array<{ batch: number; runtime: string; medianMicroseconds: number }> = [];
   for (const batch of batches) {

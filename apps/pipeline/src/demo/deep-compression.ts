@@ -5,12 +5,14 @@ import type { Tensor } from "@mc/core";
 import { decodeMcz, type McModel, mczSizeBreakdown, sparseSharedFromIndices, writeMcz } from "@mc/io";
 import {
   Adam,
+  cosineDecay,
   createLenet5,
   createLenet300100,
   type Dataset,
   evaluate,
   loadParameters,
   type Module,
+  randomShift,
   SGD,
   saveParameters,
   type TrainProgress,

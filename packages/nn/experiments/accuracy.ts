@@ -55,12 +55,12 @@ const recipes: Record<string, Recipe> = {
   },
   rowTransformer: {
     create: () => createRowTransformer({ seed: 0 }),
-    epochs: 7,
+    epochs: 10,
     batchSize: 64,
-    learningRate: 2.5e-3,
+    learningRate: 2e-3,
     warmupEpochs: 0.3,
     weightDecay: 0.01,
-    maxShift: 0,
+    maxShift: 1,
     target: 0.96,
   },
 };

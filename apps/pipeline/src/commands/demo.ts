@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { getKernelInfo } from "@mc/kernels";
 import { loadMnist } from "@mc/nn";
 import { numberOption, parseCommandArgs } from "../args";
 import { CliError } from "../cli-error";
@@ -114,7 +115,7 @@ export async function run(argv: string[]): Promise<void> {
     sizeBreakdown: dc.sizeBreakdown,
     seconds,
     createdAt: new Date().toISOString(),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, kernels ${getKernelInfo().tier}`,
   };
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(outDir, "report.html"), renderReportHtml(report));

@@ -51,10 +51,10 @@ export const recipes: Record<string, DemoRecipe> = {
     // fc1 takes 8-bit gaps: at 8% density 5-bit gaps need ~11% filler entries, each paying a
     // cluster code too, while Huffman already squeezes the wider gaps to their entropy.
     indexBits: { "fc1.weight": 8, "fc2.weight": 5, "fc3.weight": 5 },
-    baselineEpochs: 12,
+    baselineEpochs: 20,
     pruneRounds: 4,
     retrainEpochs: 2,
-    fineTuneEpochs: 2,
+    fineTuneEpochs: 4,
   },
   lenet5: {
     architecture: lenet5Architecture,
@@ -118,12 +118,15 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
 
   progress.stage(`1/5 train ${recipe.architecture.name} (fp32 baseline)`);
   const baselineEpochs = scaled(recipe.baselineEpochs, epochScale);
+  // @mc/nn's reference recipe: Adam on a cosine schedule, digits shifted by up to ±2 pixels.
   const optimizer = new Adam(model, { learningRate: 1e-3 });
   train(model, data.train, {
     optimizer,
     epochs: baselineEpochs,
     batchSize: 64,
     seed,
+    schedule: cosineDecay({ initial: 1e-3, epochs: baselineEpochs }),
+    augment: randomShift({ maxShift: 2 }),
     onProgress: trainingProgress(progress, baselineEpochs),
   });
   const baselineAccuracy = evaluate(model, data.test).accuracy;
@@ -143,7 +146,7 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
     rounds,
     retrainEpochs,
     seed,
-    createOptimizer: (m) => new SGD(m, { learningRate: 0.01, momentum: 0.9 }),
+    createOptimizer: (m) => new SGD(m, { learningRate: 0.02, momentum: 0.9 }),
     onProgress: (p) => {
       if (p.phase === "retrained")
         progress.update(

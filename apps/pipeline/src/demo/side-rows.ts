@@ -101,7 +101,7 @@ export async function runSideRows(options: SideRowOptions): Promise<SideRow[]> {
     relu1: new ReLU(),
     fc2: new Linear(32, 10, { seed: seed + 101 }),
   });
-  const studentEpochs = scaled(10, epochScale);
+  const studentEpochs = scaled(20, epochScale);
   distill(student, fresh(), data.train, {
     optimizer: new Adam(student, { learningRate: 1e-3 }),
     epochs: studentEpochs,

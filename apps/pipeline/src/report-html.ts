@@ -64,7 +64,7 @@ export function renderReportHtml(report: DemoReport): string {
   const layerRows = report.layers
     .map(
       (l) =>
-        `<tr><td>${escapeHtml(l.name)}</td><td>${l.shape.join("×")}</td><td class="n">${l.parameters}</td><td class="n">${(l.sparsity * 100).toFixed(1)}%</td><td class="n">${l.clusters}</td><td class="n">${l.bits}</td></tr>`,
+        `<tr><td>${escapeHtml(l.name)}</td><td>${l.shape.join("×")}</td><td class="n">${l.parameters}</td><td class="n">${(l.sparsity * 100).toFixed(1)}%</td><td class="n">${l.clusters}</td><td class="n">${l.bits}</td><td class="n">${l.indexBits}</td></tr>`,
     )
     .join("\n");
   const histograms = report.layers
@@ -97,7 +97,7 @@ ${stageRows}
 <h2>Accuracy versus bytes</h2>
 ${svgAccuracyVsBytes(report)}
 <h2>Layers</h2>
-<table><thead><tr><th>layer</th><th>shape</th><th>weights</th><th>sparsity</th><th>clusters</th><th>index bits</th></tr></thead><tbody>
+<table><thead><tr><th>layer</th><th>shape</th><th>weights</th><th>sparsity</th><th>clusters</th><th>weight bits</th><th>index bits</th></tr></thead><tbody>
 ${layerRows}
 </tbody></table>
 <h2>Weight distributions</h2>

@@ -25,7 +25,9 @@ export interface LayerReport {
   parameters: number;
   sparsity: number;
   clusters: number;
+  /** Bits of a cluster index (weight sharing) and of a relative index (gap). */
   bits: number;
+  indexBits: number;
   histograms: { trained: Histogram; pruned: Histogram; clustered: Histogram };
 }
 

@@ -228,6 +228,7 @@ export async function runDeepCompression(options: DeepCompressionOptions): Promi
         sparsity: share.sparsity,
         clusters: share.clusters,
         bits: recipe.bits[p.name]!,
+        indexBits: recipe.indexBits[p.name]!,
         histograms: {
           trained,
           pruned: prunedHistograms[p.name]!,

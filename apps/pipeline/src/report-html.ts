@@ -36,10 +36,12 @@ function svgAccuracyVsBytes(report: DemoReport): string {
   const yMax = Math.max(...ys) + 0.5;
   const px = (x: number) => pad + ((x - xMin) / (xMax - xMin)) * (width - 2 * pad);
   const py = (y: number) => height - pad - ((y - yMin) / (yMax - yMin)) * (height - 2 * pad);
+  // Points are numbered and named in a legend below: stage names are too long to place beside
+  // points that often sit on top of each other (every int8 row has the same size).
   const points = report.stages
     .map(
-      (s, i) =>
-        `<circle cx="${px(xs[i] as number).toFixed(1)}" cy="${py(ys[i] as number).toFixed(1)}" r="4" fill="#2563eb"/><text x="${(px(xs[i] as number) + 6).toFixed(1)}" y="${(py(ys[i] as number) - 6).toFixed(1)}" font-size="10">${escapeHtml(s.name)}</text>`,
+      (_s, i) =>
+        `<circle cx="${px(xs[i] as number).toFixed(1)}" cy="${py(ys[i] as number).toFixed(1)}" r="4" fill="#2563eb"/><text x="${(px(xs[i] as number) + 5).toFixed(1)}" y="${(py(ys[i] as number) - 5 - (i % 2) * 9).toFixed(1)}" font-size="10">${i + 1}</text>`,
     )
     .join("");
   return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="accuracy versus bytes">
@@ -49,7 +51,8 @@ function svgAccuracyVsBytes(report: DemoReport): string {
 <text x="12" y="${height / 2}" font-size="11" transform="rotate(-90 12 ${height / 2})" text-anchor="middle">test accuracy (%)</text>
 <text x="${pad - 4}" y="${pad + 4}" font-size="9" text-anchor="end">${yMax.toFixed(1)}</text>
 <text x="${pad - 4}" y="${height - pad}" font-size="9" text-anchor="end">${yMin.toFixed(1)}</text>
-${points}</svg>`;
+${points}</svg>
+<ol class="legend">${report.stages.map((st) => `<li>${escapeHtml(st.name)}</li>`).join("")}</ol>`;
 }
 
 /** A self-contained page (inline CSS and SVG, no scripts, no external assets). */
@@ -84,7 +87,7 @@ export function renderReportHtml(report: DemoReport): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#111;padding:0 1rem}
 table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.hist{display:flex;gap:12px;flex-wrap:wrap}
-figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center}code{background:#f3f4f6;padding:1px 4px}
+figure{margin:0}.legend{font-size:12px;columns:2}figcaption{font-size:12px;color:#555;text-align:center}code{background:#f3f4f6;padding:1px 4px}
 </style></head><body>
 <h1>mc demo: Deep Compression of ${escapeHtml(report.model)}</h1>
 <p>Data: ${report.dataset.train} training and ${report.dataset.test} test digits (${escapeHtml(report.dataset.source)}), split seed ${report.dataset.seed}.

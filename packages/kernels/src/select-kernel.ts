@@ -214,19 +214,27 @@ export function dispatchCodebookLinear(
   gemm_f32lut__scalar(x, batch, outFeatures, inFeatures, indices, codebook, bias, y);
 }
 
-/** CSR product, with `values` or with `codes` into `codebook`. */
+/**
+ * CSR product, with `values` or with `codes` into `codebook`. `checkEntries` is the O(nnz) JS
+ * index check; the wasm tier runs it in SIMD after copying in and calls this only on failure.
+ * Below SPMV_MAX_BATCH rows the lanes run along each row's nonzeros (`spmv_..._1x4`), from
+ * there on across four batch rows (`spmm_..._x4`); uint8 codes into ≤ 16 entries use the
+ * swizzle lookup (`spmv_f32csrlut16_1x4`).
+ */
 export function dispatchSparse(
   x: Float32Array,
   batch: number,
   w: SparseOperands & { rowPointers: Int32Array; columnIndices: Int32Array },
   bias: Float32Array | undefined,
   y: Float32Array,
+  checkEntries: () => void,
 ): void {
   const arena = arenaFor(Math.max(batch, 4) * w.columnIndices.length);
   if (arena !== null) {
-    sparseWasm(arena, x, batch, w, bias, y);
+    sparseWasm(arena, x, batch, w, bias, y, checkEntries);
     return;
   }
+  checkEntries();
   if (w.values !== undefined) {
     spmm_f32csr__scalar(x, batch, w.rows, w.cols, w.rowPointers, w.columnIndices, w.values, bias, y);
   } else {
@@ -269,8 +277,11 @@ export function getKernelInfo(): KernelInfo {
           dynamicQuantizeLinear: "dynamic_quantize_linear_f32u8__wasmsimd",
           matmulNBits: "matmul_f32u4f32_1x1c32__wasmsimd",
           sparseLinear: "spmm_f32csr_x4__wasmsimd",
+          sparseLinearSmallBatch: "spmv_f32csr_1x4__wasmsimd",
           codebookLinear: "gemm_f32lut_x4__wasmsimd",
           sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd",
+          sparseCodebookLinearSmallBatch: "spmv_f32csrlut_1x4__wasmsimd",
+          sparseCodebookLinearSmallBatch4Bit: "spmv_f32csrlut16_1x4__wasmsimd",
         }
       : {
           gemm: "gemm_f32__scalar",

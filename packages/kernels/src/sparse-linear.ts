@@ -20,6 +20,7 @@ export function checkCsrStructure(
   columnIndices: unknown,
   caller: string,
   argument: string,
+  checkColumns = true,
 ): number {
   if (!(rowPointers instanceof Int32Array) || !(columnIndices instanceof Int32Array)) {
     throw new InvalidArgumentError({
@@ -44,6 +45,18 @@ export function checkCsrStructure(
       });
     }
   }
+  if (checkColumns) checkColumnIndices(columnIndices, nnz, cols, caller, argument);
+  return nnz;
+}
+
+/** The O(nnz) half of the CSR check; the wasm tier runs it in SIMD and calls this only to name the bad entry. */
+export function checkColumnIndices(
+  columnIndices: Int32Array,
+  nnz: number,
+  cols: number,
+  caller: string,
+  argument: string,
+): void {
   for (let e = 0; e < nnz; e++) {
     const c = columnIndices[e]!;
     if (c < 0 || c >= cols) {
@@ -54,7 +67,6 @@ export function checkCsrStructure(
       });
     }
   }
-  return nnz;
 }
 
 /** y[batch×rows] = x[batch×cols]·Wᵀ + bias for a CSR weight W [rows×cols] (out×in). */
@@ -66,12 +78,14 @@ export function sparseLinear(input: Float32Array, batch: number, weight: CsrMatr
   checkDimension(batch, caller, "batch");
   checkFloat32Array(input, caller, "input");
   checkLength(input, batch * cols, caller, "input", [batch, cols]);
-  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight", false);
   checkFloat32Array(weight.values, caller, "weight.values");
   checkLength(weight.values, nnz, caller, "weight.values", [nnz]);
   const b = checkOptionalBias(bias, rows, caller);
+  const checkEntries = () => checkColumnIndices(weight.columnIndices, nnz, cols, caller, "weight");
   const y = new Float32Array(batch * rows);
-  if (y.length > 0) dispatchSparse(input, batch, weight, b, y);
+  if (y.length > 0) dispatchSparse(input, batch, weight, b, y, checkEntries);
+  else checkEntries();
   return y;
 }
 
@@ -99,15 +113,26 @@ export function sparseCodebookLinear(
   checkDimension(batch, caller, "batch");
   checkFloat32Array(input, caller, "input");
   checkLength(input, batch * cols, caller, "input", [batch, cols]);
-  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight", false);
   const codebook = checkFloat32Array(weight.codebook, caller, "weight.codebook");
-  checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
+  checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices", false);
   const b = checkOptionalBias(bias, rows, caller);
+  const { rowPointers, columnIndices, codeIndices } = weight;
+  const checkEntries = () => {
+    checkColumnIndices(columnIndices, nnz, cols, caller, "weight");
+    checkCodeIndices(codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
+  };
   const y = new Float32Array(batch * rows);
   if (y.length > 0) {
-    const { rowPointers, columnIndices, codeIndices } = weight;
-    dispatchSparse(input, batch, { rows, cols, rowPointers, columnIndices, codes: codeIndices, codebook }, b, y);
-  }
+    dispatchSparse(
+      input,
+      batch,
+      { rows, cols, rowPointers, columnIndices, codes: codeIndices, codebook },
+      b,
+      y,
+      checkEntries,
+    );
+  } else checkEntries();
   return y;
 }
 
@@ -117,6 +142,7 @@ export function checkCodeIndices(
   codebookLength: number,
   caller: string,
   argument: string,
+  checkValues = true,
 ): void {
   if (!(indices instanceof Uint8Array) && !(indices instanceof Uint16Array)) {
     throw new InvalidArgumentError({
@@ -125,6 +151,7 @@ export function checkCodeIndices(
     });
   }
   checkLength(indices, count, caller, argument, [count]);
+  if (!checkValues) return;
   for (let i = 0; i < count; i++) {
     if (indices[i]! >= codebookLength) {
       throw new InvalidArgumentError({

@@ -66,6 +66,50 @@ export interface WasmKernelExports {
     rows: number,
     y: number,
   ): void;
+  spmv_f32csr_1x4__wasmsimd(
+    rowPointers: number,
+    columnIndices: number,
+    values: number,
+    x: number,
+    rows: number,
+    cols: number,
+    batch: number,
+    bias: number,
+    y: number,
+  ): void;
+  spmv_f32csrlut_1x4__wasmsimd(
+    rowPointers: number,
+    columnIndices: number,
+    codes: number,
+    codeBytes: number,
+    codebook: number,
+    x: number,
+    rows: number,
+    cols: number,
+    batch: number,
+    bias: number,
+    y: number,
+  ): void;
+  spmv_f32csrlut16_1x4__wasmsimd(
+    rowPointers: number,
+    columnIndices: number,
+    codes: number,
+    codebook: number,
+    x: number,
+    rows: number,
+    cols: number,
+    batch: number,
+    bias: number,
+    y: number,
+  ): void;
+  check_csr_indices(
+    columnIndices: number,
+    nnz: number,
+    cols: number,
+    codes: number,
+    codeBytes: number,
+    codebookLength: number,
+  ): number;
   gemm_f32lut_x4__wasmsimd(
     indices: number,
     codeBytes: number,

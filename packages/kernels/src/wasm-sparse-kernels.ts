@@ -1,9 +1,13 @@
 import type { WasmArena } from "./wasm-backend";
 
 /**
- * JavaScript side of the sparse and codebook `__wasmsimd` kernels: batch rows go through in
- * groups of four, transposed so the SIMD lanes run across the batch (there is no gather).
+ * JavaScript side of the sparse and codebook `__wasmsimd` kernels. Below SPMV_MAX_BATCH rows the
+ * lanes run along each row's nonzeros (x rows used as they are); from there on batch rows go
+ * through in groups of four, transposed so the SIMD lanes run across the batch.
  */
+
+/** spmv_..._1x4 below this batch, spmm_..._x4 from it on (measured in bench/sparse-batch1.bench.ts). */
+export const SPMV_MAX_BATCH = 3;
 
 export interface SparseOperands {
   rows: number;
@@ -22,6 +26,7 @@ export function sparseWasm(
   w: SparseOperands,
   bias: Float32Array | undefined,
   y: Float32Array,
+  checkEntries?: () => void,
 ): void {
   const { rows, cols } = w;
   const ex = arena.exports;
@@ -36,7 +41,26 @@ export function sparseWasm(
     const ci = w.columnIndices === undefined ? 0 : keep(arena.copyIn(w.columnIndices));
     const values = w.values === undefined ? 0 : keep(arena.copyIn(w.values));
     const codes = w.codes === undefined ? 0 : keep(arena.copyIn(w.codes));
-    const codebook = w.codebook === undefined ? 0 : keep(arena.copyIn(w.codebook));
+    // At least 64 bytes: spmv_f32csrlut16 keeps a 16-entry codebook in four v128 registers.
+    const codebook = w.codebook === undefined ? 0 : keep(copyInPadded(arena, w.codebook, 64));
+    if (checkEntries !== undefined && ci !== 0) {
+      const nnz = w.columnIndices!.length;
+      const cbLength = w.codebook?.length ?? 0;
+      // The SIMD check says only whether all indices are valid; the JS one names the bad entry.
+      if (ex.check_csr_indices(ci, nnz, cols, codes, codeBytes, cbLength) !== 1) checkEntries();
+    }
+    if (rp !== 0 && batch < SPMV_MAX_BATCH) {
+      const xp = keep(arena.copyIn(x));
+      const bp = bias === undefined ? 0 : keep(arena.copyIn(bias));
+      const out = keep(arena.alloc(batch * rows * 4));
+      if (codes !== 0 && codeBytes === 1 && w.codebook!.length <= 16)
+        ex.spmv_f32csrlut16_1x4__wasmsimd(rp, ci, codes, codebook, xp, rows, cols, batch, bp, out);
+      else if (codes !== 0)
+        ex.spmv_f32csrlut_1x4__wasmsimd(rp, ci, codes, codeBytes, codebook, xp, rows, cols, batch, bp, out);
+      else ex.spmv_f32csr_1x4__wasmsimd(rp, ci, values, xp, rows, cols, batch, bp, out);
+      y.set(arena.f32(out, batch * rows));
+      return;
+    }
     const xt = keep(arena.alloc(cols * 16));
     const out = keep(arena.alloc(rows * 16));
     for (let b0 = 0; b0 < batch; b0 += 4) {
@@ -59,4 +83,12 @@ export function sparseWasm(
   } finally {
     for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
   }
+}
+
+function copyInPadded(arena: WasmArena, data: Float32Array, minBytes: number): number {
+  const ptr = arena.alloc(Math.max(data.byteLength, minBytes));
+  const view = arena.f32(ptr, Math.max(data.length, minBytes / 4));
+  view.fill(0);
+  view.set(data);
+  return ptr;
 }

@@ -30,7 +30,7 @@ import { expectClose, expectExact, randomBytes, randomFloats } from "./helpers";
  * by 2 and 8), m < MR, n not a multiple of NR, extreme zero points and saturating values.
  */
 const SHAPES: [number, number, number][] = [];
-for (const m of [1, 3, 4, 5, 9])
+for (const m of [1, 2, 3, 4, 5, 9])
   for (const k of [1, 2, 7, 8, 9, 17]) for (const n of [1, 7, 8, 9, 17]) SHAPES.push([m, k, n]);
 SHAPES.push([13, 64, 33], [33, 129, 40], [64, 300, 31], [2, 1000, 3]);
 
@@ -196,6 +196,50 @@ for (const tier of availableTiers()) {
       }
     });
 
+    it("sparse linears name an out-of-range column index or code wherever it sits (SIMD body or tail)", () => {
+      // 2 rows × 40 columns, 13 + 9 nonzeros: the bad entry lands in 8-wide, 4-wide and scalar-tail positions.
+      const rows = 2;
+      const cols = 40;
+      const rowPointers = new Int32Array([0, 13, 22]);
+      const columnIndices = Int32Array.from({ length: 22 }, (_, e) => (e * 3) % cols);
+      const codebook = randomFloats(20, 7);
+      const codes = Uint8Array.from({ length: 22 }, (_, e) => e % 20);
+      for (const batch of [0, 1, 5]) {
+        const x = randomFloats(batch * cols, 8);
+        for (const e of [0, 5, 12, 17, 21]) {
+          for (const bad of [cols, -1]) {
+            const ci = columnIndices.slice();
+            ci[e] = bad;
+            const pattern = new RegExp(`columnIndices\\[${e}\\] = ${bad} is outside \\[0, ${cols}\\)`);
+            const values = randomFloats(22, 9);
+            expect(() =>
+              withTier(() => sparseLinear(x, batch, { rows, cols, rowPointers, columnIndices: ci, values })),
+            ).toThrow(pattern);
+            expect(() =>
+              withTier(() =>
+                sparseCodebookLinear(x, batch, {
+                  rows,
+                  cols,
+                  rowPointers,
+                  columnIndices: ci,
+                  codeIndices: codes,
+                  codebook,
+                }),
+              ),
+            ).toThrow(pattern);
+          }
+          for (const codeIndices of [codes.slice(), Uint16Array.from(codes)]) {
+            codeIndices[e] = 20;
+            expect(() =>
+              withTier(() =>
+                sparseCodebookLinear(x, batch, { rows, cols, rowPointers, columnIndices, codeIndices, codebook }),
+              ),
+            ).toThrow(new RegExp(`codeIndices\\[${e}\\] = 20 is outside the codebook of 20 entries`));
+          }
+        }
+      }
+    });
+
     it("sparse and codebook linears match their references within 1e-5 relative", () => {
       let seed = 1300;
       for (const [batch, cols, rows] of SHAPES) {
@@ -266,6 +310,33 @@ for (const tier of availableTiers()) {
           ),
         );
         expectClose(lut, lutExpected, [batch, cols, rows], { what: "sparseCodebookLinear" });
+        const lut16 = withTier(() =>
+          sparseCodebookLinear(
+            x,
+            batch,
+            {
+              rows,
+              cols,
+              rowPointers,
+              columnIndices: csr.columnIndices,
+              codeIndices: Uint16Array.from(codes),
+              codebook,
+            },
+            bias,
+          ),
+        );
+        expectClose(lut16, lutExpected, [batch, cols, rows], { what: "sparseCodebookLinear Uint16Array codes" });
+        // 40 entries: uint8 codes past the 16-entry swizzle kernel take the general lookup.
+        const wideCodebook = Float32Array.from([...codebook, ...randomFloats(24, seed++)]);
+        const lutWide = withTier(() =>
+          sparseCodebookLinear(
+            x,
+            batch,
+            { rows, cols, rowPointers, columnIndices: csr.columnIndices, codeIndices: codes, codebook: wideCodebook },
+            bias,
+          ),
+        );
+        expectClose(lutWide, lutExpected, [batch, cols, rows], { what: "sparseCodebookLinear 40-entry codebook" });
 
         const denseExpected = new Float32Array(batch * rows);
         gemm_f32lut__ref(x, batch, rows, cols, indices, codebook, bias, denseExpected);

@@ -74,7 +74,10 @@ export function gemm_f32lut_x4__wasmsimd(indices: usize, codeBytes: i32, codeboo
 // multiplied into f32x4 accumulators, and summed horizontally once per row.
 
 function gatherX(x: usize, columnIndices: usize, e: i32): v128 {
-  const c = v128.load(columnIndices + (<usize>e << 2));
+  return gatherXAt(x, v128.load(columnIndices + (<usize>e << 2)));
+}
+
+function gatherXAt(x: usize, c: v128): v128 {
   let v = v128.load32_zero(x + (<usize>i32x4.extract_lane(c, 0) << 2));
   v = f32x4.replace_lane(v, 1, load<f32>(x + (<usize>i32x4.extract_lane(c, 1) << 2)));
   v = f32x4.replace_lane(v, 2, load<f32>(x + (<usize>i32x4.extract_lane(c, 2) << 2)));
@@ -111,7 +114,11 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** y[b][r] = Σ_e values[e] · x[b][col_e] (+ bias[r] when bias ≠ 0), for batch rows b of x [batch×cols]. */
+/**
+ * y[b][r] = Σ_e values[e] · x[b][col_e] (+ bias[r] when bias ≠ 0), for batch rows b of x [batch×cols].
+ * Checks every column index against cols on the way (one compare per four) and returns 0 when one
+ * is out of range — y is then garbage, the caller discards it — so no separate validation pass.
+ */
 export function spmv_f32csr_1x4__wasmsimd(
   rowPointers: usize,
   columnIndices: usize,
@@ -122,7 +129,10 @@ export function spmv_f32csr_1x4__wasmsimd(
   batch: i32,
   bias: usize,
   y: usize,
-): void {
+): i32 {
+  // Unsigned maxima: a negative index reads as ≥ 2³¹, so one compare at the end checks them all.
+  let maxColumn = i32x4.splat(0);
+  let badTail = false;
   for (let b = 0; b < batch; b++) {
     const xb = x + ((<usize>b * <usize>cols) << 2);
     const yb = y + ((<usize>b * <usize>rows) << 2);
@@ -133,21 +143,30 @@ export function spmv_f32csr_1x4__wasmsimd(
       let acc1 = f32x4.splat(0);
       let e = e0;
       for (; e + 8 <= e1; e += 8) {
-        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(values + (<usize>e << 2)), gatherX(xb, columnIndices, e)));
-        acc1 = f32x4.add(acc1, f32x4.mul(v128.load(values + (<usize>e << 2), 16), gatherX(xb, columnIndices, e + 4)));
+        const c0 = v128.load(columnIndices + (<usize>e << 2));
+        const c1 = v128.load(columnIndices + (<usize>e << 2), 16);
+        maxColumn = i32x4.max_u(maxColumn, i32x4.max_u(c0, c1));
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(values + (<usize>e << 2)), gatherXAt(xb, c0)));
+        acc1 = f32x4.add(acc1, f32x4.mul(v128.load(values + (<usize>e << 2), 16), gatherXAt(xb, c1)));
       }
       if (e + 4 <= e1) {
-        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(values + (<usize>e << 2)), gatherX(xb, columnIndices, e)));
+        const c0 = v128.load(columnIndices + (<usize>e << 2));
+        maxColumn = i32x4.max_u(maxColumn, c0);
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(values + (<usize>e << 2)), gatherXAt(xb, c0)));
         e += 4;
       }
       let s = hsum(f32x4.add(acc0, acc1));
       for (; e < e1; e++) {
-        s += load<f32>(values + (<usize>e << 2)) * load<f32>(xb + (<usize>load<i32>(columnIndices + (<usize>e << 2)) << 2));
+        const col = load<i32>(columnIndices + (<usize>e << 2));
+        if (<u32>col >= <u32>cols) badTail = true;
+        s += load<f32>(values + (<usize>e << 2)) * load<f32>(xb + (<usize>col << 2));
       }
       if (bias != 0) s += load<f32>(bias + (<usize>r << 2));
       store<f32>(yb + (<usize>r << 2), s);
     }
   }
+  if (badTail || v128.any_true(v128.not(i32x4.lt_u(maxColumn, i32x4.splat(cols))))) return 0;
+  return 1;
 }
 
 /** As spmv_f32csr_1x4__wasmsimd with w_e = codebook[codes[e]] (codeBytes 1 or 2 bytes per code). */
@@ -238,8 +257,7 @@ export function check_csr_indices(
 // codebook of at most 16 entries (4-bit Deep Compression layers) the 64-byte codebook stays in
 // four registers and four weights are looked up with i8x16.swizzle instead of four scalar loads.
 
-function gatherCodes16(t0: v128, t1: v128, t2: v128, t3: v128, codes: usize, e: i32): v128 {
-  const c = v128.load32_zero(codes + <usize>e);
+function lookup16(t0: v128, t1: v128, t2: v128, t3: v128, c: v128): v128 {
   // byte 4k+j of the result = byte j of codebook entry codes[e+k], i.e. table byte 4·code + j
   let idx = i8x16.swizzle(c, i8x16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
   idx = i8x16.add(i8x16.shl(idx, 2), i8x16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
@@ -249,23 +267,32 @@ function gatherCodes16(t0: v128, t1: v128, t2: v128, t3: v128, codes: usize, e: 
   return v128.or(lo, hi);
 }
 
-/** As spmv_f32csrlut_1x4__wasmsimd for uint8 codes < 16; reads 64 bytes at codebook (the arena allocates in 64-byte units). */
+/**
+ * As spmv_f32csrlut_1x4__wasmsimd for uint8 codes into codebookLength ≤ 16 entries; reads 64 bytes at
+ * codebook (the caller pads it). Like spmv_f32csr_1x4 it validates columns and codes on the way
+ * and returns 0 when one is out of range (codes ≥ 16 select zero bytes, never memory past the table).
+ */
 export function spmv_f32csrlut16_1x4__wasmsimd(
   rowPointers: usize,
   columnIndices: usize,
   codes: usize,
   codebook: usize,
+  codebookLength: i32,
   x: usize,
   rows: i32,
   cols: i32,
   batch: i32,
   bias: usize,
   y: usize,
-): void {
+): i32 {
   const t0 = v128.load(codebook);
   const t1 = v128.load(codebook, 16);
   const t2 = v128.load(codebook, 32);
   const t3 = v128.load(codebook, 48);
+  // Unsigned maxima, compared once at the end: a negative column reads as ≥ 2³¹.
+  let maxColumn = i32x4.splat(0);
+  let maxCode = i8x16.splat(0);
+  let badTail = false;
   for (let b = 0; b < batch; b++) {
     const xb = x + ((<usize>b * <usize>cols) << 2);
     const yb = y + ((<usize>b * <usize>rows) << 2);
@@ -276,19 +303,36 @@ export function spmv_f32csrlut16_1x4__wasmsimd(
       let acc1 = f32x4.splat(0);
       let e = e0;
       for (; e + 8 <= e1; e += 8) {
-        acc0 = f32x4.add(acc0, f32x4.mul(gatherCodes16(t0, t1, t2, t3, codes, e), gatherX(xb, columnIndices, e)));
-        acc1 = f32x4.add(acc1, f32x4.mul(gatherCodes16(t0, t1, t2, t3, codes, e + 4), gatherX(xb, columnIndices, e + 4)));
+        const c0 = v128.load(columnIndices + (<usize>e << 2));
+        const c1 = v128.load(columnIndices + (<usize>e << 2), 16);
+        const k0 = v128.load32_zero(codes + <usize>e);
+        const k1 = v128.load32_zero(codes + <usize>e, 4);
+        maxColumn = i32x4.max_u(maxColumn, i32x4.max_u(c0, c1));
+        maxCode = i8x16.max_u(maxCode, i8x16.max_u(k0, k1));
+        acc0 = f32x4.add(acc0, f32x4.mul(lookup16(t0, t1, t2, t3, k0), gatherXAt(xb, c0)));
+        acc1 = f32x4.add(acc1, f32x4.mul(lookup16(t0, t1, t2, t3, k1), gatherXAt(xb, c1)));
       }
       if (e + 4 <= e1) {
-        acc0 = f32x4.add(acc0, f32x4.mul(gatherCodes16(t0, t1, t2, t3, codes, e), gatherX(xb, columnIndices, e)));
+        const c0 = v128.load(columnIndices + (<usize>e << 2));
+        const k0 = v128.load32_zero(codes + <usize>e);
+        maxColumn = i32x4.max_u(maxColumn, c0);
+        maxCode = i8x16.max_u(maxCode, k0);
+        acc0 = f32x4.add(acc0, f32x4.mul(lookup16(t0, t1, t2, t3, k0), gatherXAt(xb, c0)));
         e += 4;
       }
       let s = hsum(f32x4.add(acc0, acc1));
       for (; e < e1; e++) {
-        s += codeAt(codebook, codes, 1, e) * load<f32>(xb + (<usize>load<i32>(columnIndices + (<usize>e << 2)) << 2));
+        const col = load<i32>(columnIndices + (<usize>e << 2));
+        const code = <i32>load<u8>(codes + <usize>e);
+        if (<u32>col >= <u32>cols || code >= codebookLength) badTail = true;
+        s += load<f32>(codebook + (<usize>(code & 15) << 2)) * load<f32>(xb + (<usize>col << 2));
       }
       if (bias != 0) s += load<f32>(bias + (<usize>r << 2));
       store<f32>(yb + (<usize>r << 2), s);
     }
   }
+  if (badTail || v128.any_true(v128.not(i32x4.lt_u(maxColumn, i32x4.splat(cols))))) return 0;
+  // the zero bytes of load32_zero only fail for an empty codebook, where every code is invalid anyway
+  if (v128.any_true(v128.not(i8x16.lt_u(maxCode, i8x16.splat(<i8>codebookLength))))) return 0;
+  return 1;
 }

@@ -76,7 +76,7 @@ export interface WasmKernelExports {
     batch: number,
     bias: number,
     y: number,
-  ): void;
+  ): number;
   spmv_f32csrlut_1x4__wasmsimd(
     rowPointers: number,
     columnIndices: number,
@@ -95,13 +95,14 @@ export interface WasmKernelExports {
     columnIndices: number,
     codes: number,
     codebook: number,
+    codebookLength: number,
     x: number,
     rows: number,
     cols: number,
     batch: number,
     bias: number,
     y: number,
-  ): void;
+  ): number;
   check_csr_indices(
     columnIndices: number,
     nnz: number,

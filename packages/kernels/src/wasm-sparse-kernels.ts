@@ -43,9 +43,11 @@ export function sparseWasm(
     const codes = w.codes === undefined ? 0 : keep(arena.copyIn(w.codes));
     // At least 64 bytes: spmv_f32csrlut16 keeps a 16-entry codebook in four v128 registers.
     const codebook = w.codebook === undefined ? 0 : keep(copyInPadded(arena, w.codebook, 64));
-    if (checkEntries !== undefined && ci !== 0) {
-      const nnz = w.columnIndices!.length;
-      const cbLength = w.codebook?.length ?? 0;
+    const nnz = w.columnIndices?.length ?? 0;
+    const cbLength = w.codebook?.length ?? 0;
+    // The fused kernels (sparse values, or uint8 codes into ≤ 16 entries) validate on the way.
+    const fused = rp !== 0 && batch < SPMV_MAX_BATCH && (codes === 0 || (codeBytes === 1 && cbLength <= 16));
+    if (checkEntries !== undefined && ci !== 0 && !fused) {
       // The SIMD check says only whether all indices are valid; the JS one names the bad entry.
       if (ex.check_csr_indices(ci, nnz, cols, codes, codeBytes, cbLength) !== 1) checkEntries();
     }
@@ -53,11 +55,25 @@ export function sparseWasm(
       const xp = keep(arena.copyIn(x));
       const bp = bias === undefined ? 0 : keep(arena.copyIn(bias));
       const out = keep(arena.alloc(batch * rows * 4));
-      if (codes !== 0 && codeBytes === 1 && w.codebook!.length <= 16)
-        ex.spmv_f32csrlut16_1x4__wasmsimd(rp, ci, codes, codebook, xp, rows, cols, batch, bp, out);
-      else if (codes !== 0)
+      if (fused) {
+        let valid = 0;
+        try {
+          valid =
+            codes === 0
+              ? ex.spmv_f32csr_1x4__wasmsimd(rp, ci, values, xp, rows, cols, batch, bp, out)
+              : ex.spmv_f32csrlut16_1x4__wasmsimd(rp, ci, codes, codebook, cbLength, xp, rows, cols, batch, bp, out);
+        } catch (error) {
+          // A wildly out-of-range column index traps on the x load; name it like any other.
+          checkEntries?.();
+          throw error;
+        }
+        if (valid !== 1) {
+          checkEntries?.();
+          throw new Error("@mc/kernels: the wasm index check and the JS index check disagree");
+        }
+      } else {
         ex.spmv_f32csrlut_1x4__wasmsimd(rp, ci, codes, codeBytes, codebook, xp, rows, cols, batch, bp, out);
-      else ex.spmv_f32csr_1x4__wasmsimd(rp, ci, values, xp, rows, cols, batch, bp, out);
+      }
       y.set(arena.f32(out, batch * rows));
       return;
     }

@@ -202,42 +202,46 @@ for (const tier of availableTiers()) {
       const cols = 40;
       const rowPointers = new Int32Array([0, 13, 22]);
       const columnIndices = Int32Array.from({ length: 22 }, (_, e) => (e * 3) % cols);
-      const codebook = randomFloats(20, 7);
-      const codes = Uint8Array.from({ length: 22 }, (_, e) => e % 20);
-      for (const batch of [0, 1, 5]) {
-        const x = randomFloats(batch * cols, 8);
-        for (const e of [0, 5, 12, 17, 21]) {
-          for (const bad of [cols, -1]) {
-            const ci = columnIndices.slice();
-            ci[e] = bad;
-            const pattern = new RegExp(`columnIndices\\[${e}\\] = ${bad} is outside \\[0, ${cols}\\)`);
-            const values = randomFloats(22, 9);
-            expect(() =>
-              withTier(() => sparseLinear(x, batch, { rows, cols, rowPointers, columnIndices: ci, values })),
-            ).toThrow(pattern);
-            expect(() =>
-              withTier(() =>
-                sparseCodebookLinear(x, batch, {
-                  rows,
-                  cols,
-                  rowPointers,
-                  columnIndices: ci,
-                  codeIndices: codes,
-                  codebook,
-                }),
-              ),
-            ).toThrow(pattern);
-          }
-          for (const codeIndices of [codes.slice(), Uint16Array.from(codes)]) {
-            codeIndices[e] = 20;
-            expect(() =>
-              withTier(() =>
-                sparseCodebookLinear(x, batch, { rows, cols, rowPointers, columnIndices, codeIndices, codebook }),
-              ),
-            ).toThrow(new RegExp(`codeIndices\\[${e}\\] = 20 is outside the codebook of 20 entries`));
+      // 20 entries: the general lookup after a separate SIMD check; 12: the fused swizzle kernel.
+      for (const size of [20, 12])
+        for (const batch of [0, 1, 2, 5]) {
+          const codebook = randomFloats(size, 7);
+          const codes = Uint8Array.from({ length: 22 }, (_, e) => e % size);
+          const x = randomFloats(batch * cols, 8);
+          for (const e of [0, 5, 12, 17, 21]) {
+            for (const bad of [cols, -1]) {
+              const ci = columnIndices.slice();
+              ci[e] = bad;
+              const pattern = new RegExp(`columnIndices\\[${e}\\] = ${bad} is outside \\[0, ${cols}\\)`);
+              const values = randomFloats(22, 9);
+              expect(() =>
+                withTier(() => sparseLinear(x, batch, { rows, cols, rowPointers, columnIndices: ci, values })),
+              ).toThrow(pattern);
+              expect(() =>
+                withTier(() =>
+                  sparseCodebookLinear(x, batch, {
+                    rows,
+                    cols,
+                    rowPointers,
+                    columnIndices: ci,
+                    codeIndices: codes,
+                    codebook,
+                  }),
+                ),
+              ).toThrow(pattern);
+            }
+            for (const badCode of [size, 255]) {
+              for (const codeIndices of [codes.slice(), Uint16Array.from(codes)]) {
+                codeIndices[e] = badCode;
+                expect(() =>
+                  withTier(() =>
+                    sparseCodebookLinear(x, batch, { rows, cols, rowPointers, columnIndices, codeIndices, codebook }),
+                  ),
+                ).toThrow(new RegExp(`codeIndices\\[${e}\\] = ${badCode} is outside the codebook of ${size} entries`));
+              }
+            }
           }
         }
-      }
     });
 
     it("sparse and codebook linears match their references within 1e-5 relative", () => {

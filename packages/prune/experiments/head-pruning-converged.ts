@@ -6,7 +6,7 @@
  * 6-head point is reported too); physical removal; a short fine-tune of each pruned model and of
  * the unpruned model with the same recipe (the equal-epochs control); and importance compared with
  * the damage of removing each head alone. Test digits steer nothing.
- * Run: pnpm exec tsx experiments/head-pruning-converged.ts (FINE_TUNE_EPOCHS, default 2)
+ * Run: pnpm exec tsx experiments/head-pruning-converged.ts (env FINE_TUNE_EPOCHS, default 2; VARIANTS=raw,normalized)
  */
 import {
   Adam,
@@ -27,6 +27,9 @@ const fineTuneEpochs = Number(process.env.FINE_TUNE_EPOCHS ?? 2);
 const fineTuneLearningRate = 2e-4;
 const importanceSamples = 1000;
 const removeCount = 7;
+// VARIANTS=raw runs one ranking only; results go to head-pruning-converged[-<FINE_TUNE_EPOCHS>ep].json.
+const variantNames = (process.env.VARIANTS ?? "raw,normalized").split(",");
+const resultName = `head-pruning-converged${process.env.FINE_TUNE_EPOCHS ? `-${fineTuneEpochs}ep` : ""}`;
 const started = Date.now();
 const { train: trainSet, test } = loadMnist({ trainCount: 8000, testCount: 2000, seed });
 // Importance and the per-step scores both use the first 1000 training digits.
@@ -57,9 +60,11 @@ const result: Record<string, unknown> = {
   baselineLoss: baseline.loss,
   bar: "≤ 1 pp test-accuracy drop with ≥ 40% of the 16 heads removed",
 };
-const save = () => writeResult("head-pruning-converged", { ...result, seconds: (Date.now() - started) / 1000 });
+const save = () => writeResult(resultName, { ...result, seconds: (Date.now() - started) / 1000 });
 
 // Importance with every head present, and the damage of removing each head alone.
+// SINGLE_HEAD=0 skips this part (reruns with another fine-tune length).
+const measureSingleHeads = process.env.SINGLE_HEAD !== "0";
 const initial = transformerHeadImportance(model, importanceData, { batchSize: 100, normalizePerLayer: true });
 const singleHead: {
   layer: number;
@@ -69,7 +74,7 @@ const singleHead: {
   accuracyDrop: number;
   lossIncrease: number;
 }[] = [];
-for (let i = 0; i < total; i++) {
+for (let i = 0; measureSingleHeads && i < total; i++) {
   const mask = full.slice();
   mask[i] = 0;
   setHeadMask(model, mask);
@@ -121,8 +126,10 @@ const correlation = {
   spearmanNormalizedVsAccuracyDrop: spearman(column("normalizedImportance"), column("accuracyDrop")),
   note: "Spearman over the 16 heads, average ranks for ties; single-head damage measured on the 2000 test digits",
 };
-log(`single-head: ${JSON.stringify(correlation)}`);
-Object.assign(result, { singleHead, correlation });
+if (measureSingleHeads) {
+  log(`single-head: ${JSON.stringify(correlation)}`);
+  Object.assign(result, { singleHead, correlation });
+}
 save();
 
 function fineTune(m: RowTransformer): number {
@@ -139,8 +146,8 @@ function fineTune(m: RowTransformer): number {
 const fineTuneRecipe = `AdamW lr ${fineTuneLearningRate} (wd 0.01), cosine to 0 over ${fineTuneEpochs} epochs, batch 64, randomShift(1), shuffle seed ${seed + 1}`;
 
 const variants: Record<string, unknown> = {};
-for (const normalizePerLayer of [false, true]) {
-  const name = normalizePerLayer ? "normalized" : "raw";
+for (const name of variantNames) {
+  const normalizePerLayer = name === "normalized";
   // A fresh full-size copy per variant: the previous one lost heads physically.
   const { model } = await trainedRowTransformer(trainSet);
   const masks: Record<number, Float32Array> = {};

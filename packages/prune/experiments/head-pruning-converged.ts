@@ -8,16 +8,7 @@
  * the damage of removing each head alone. Test digits steer nothing.
  * Run: pnpm exec tsx experiments/head-pruning-converged.ts (env FINE_TUNE_EPOCHS, default 2; VARIANTS=raw,normalized)
  */
-import {
-  Adam,
-  cosineDecay,
-  evaluate,
-  loadMnist,
-  randomShift,
-  type RowTransformer,
-  sliceDataset,
-  train,
-} from "@mc/nn";
+import { Adam, cosineDecay, evaluate, loadMnist, type RowTransformer, randomShift, sliceDataset, train } from "@mc/nn";
 import { pruneHeadsIteratively, removeMaskedHeadsInPlace, setHeadMask, transformerHeadImportance } from "@mc/prune";
 import { log, percent, writeResult } from "./common";
 import { cachePath, rowTransformerRecipe, trainedRowTransformer } from "./trained-row-transformer";
@@ -180,7 +171,9 @@ for (const name of variantNames) {
   const perLayer = Array.from({ length: layers }, (_, l) => pruning.headMask.slice(l * heads, (l + 1) * heads));
   const { keptHeads } = removeMaskedHeadsInPlace(model, perLayer);
   const removed = evaluate(model, test);
-  log(`${name}: 6 removed ${percent(at6)}, 7 removed ${percent(at7)} (physically removed ${percent(removed.accuracy)})`);
+  log(
+    `${name}: 6 removed ${percent(at6)}, 7 removed ${percent(at7)} (physically removed ${percent(removed.accuracy)})`,
+  );
   const entry: Record<string, unknown> = {
     prunedOrder: pruning.prunedOrder.map((i) => ({ layer: Math.floor(i / heads), head: i % heads })),
     historyTrainSubsetAccuracy: pruning.history,
@@ -211,7 +204,8 @@ if (fineTuneEpochs > 0) {
   log(`control (unpruned, ${fineTuneEpochs} more epochs): ${percent(controlAccuracy)}`);
   result.control = { epochs: fineTuneEpochs, recipe: fineTuneRecipe, accuracy: controlAccuracy };
   for (const entry of Object.values(variants) as Record<string, Record<string, number>>[]) {
-    if (entry.fineTuned) entry.fineTuned.dropVsControlPercentagePoints = 100 * (controlAccuracy - entry.fineTuned.accuracy);
+    if (entry.fineTuned)
+      entry.fineTuned.dropVsControlPercentagePoints = 100 * (controlAccuracy - entry.fineTuned.accuracy);
   }
 }
 save();

@@ -16,8 +16,8 @@ import {
   createRowTransformer,
   type Dataset,
   loadParameters,
-  randomShift,
   type RowTransformer,
+  randomShift,
   saveParameters,
   train,
 } from "@mc/nn";
@@ -64,7 +64,8 @@ export async function trainedRowTransformer(
     seed: r.shuffleSeed,
     augment: randomShift({ maxShift: 1 }),
     onProgress: (p) => {
-      if (p.phase === "epoch") log(`epoch ${p.epoch + 1}/${r.epochs}: loss ${p.loss.toFixed(4)} (${p.seconds?.toFixed(1)} s)`);
+      if (p.phase === "epoch")
+        log(`epoch ${p.epoch + 1}/${r.epochs}: loss ${p.loss.toFixed(4)} (${p.seconds?.toFixed(1)} s)`);
     },
   });
   const saved = saveParameters(model);

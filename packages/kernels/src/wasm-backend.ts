@@ -217,6 +217,26 @@ export class WasmArena {
   }
 }
 
+/** The allocations of one kernel call; `withScratch` releases them all, newest first. */
+export interface Scratch {
+  alloc(bytes: number): number;
+  copyIn(data: ArrayBufferView): number;
+}
+
+/** Runs `body` with a scratch allocator whose blocks are released when it returns or throws. */
+export function withScratch<T>(arena: WasmArena, body: (scratch: Scratch) => T): T {
+  const ptrs: number[] = [];
+  const keep = (ptr: number) => {
+    ptrs.push(ptr);
+    return ptr;
+  };
+  try {
+    return body({ alloc: (bytes) => keep(arena.alloc(bytes)), copyIn: (data) => keep(arena.copyIn(data)) });
+  } finally {
+    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
+  }
+}
+
 function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }

@@ -1,6 +1,6 @@
 import type { PackedLinearInt8 } from "./packed-linear-int8";
 import type { Splitter } from "./thread-pool";
-import type { WasmArena } from "./wasm-backend";
+import { type Scratch, type WasmArena, withScratch } from "./wasm-backend";
 
 /**
  * JavaScript side of the `__wasmsimd` tier: copy operands into wasm memory, run the kernel,
@@ -40,14 +40,10 @@ export function gemmF32Wasm(
   split?: Splitter,
 ): void {
   const ex = arena.exports;
-  const ptrs: number[] = [];
-  try {
-    const aIn = arena.copyIn(a);
-    ptrs.push(aIn);
-    const bIn = arena.copyIn(b);
-    ptrs.push(bIn);
-    const cPtr = beta === 0 ? arena.alloc(c.byteLength) : arena.copyIn(c);
-    ptrs.push(cPtr);
+  withScratch(arena, (scratch) => {
+    const aIn = scratch.copyIn(a);
+    const bIn = scratch.copyIn(b);
+    const cPtr = beta === 0 ? scratch.alloc(c.byteLength) : arena.copyIn(c);
     if (m === 1 && transposeB && !transposeA) {
       ex.gemv_f32_nk__wasmsimd(aIn, bIn, cPtr, k, n, alpha, beta);
     } else if (m === 1 && !transposeB) {
@@ -55,19 +51,15 @@ export function gemmF32Wasm(
     } else {
       let aPtr = aIn;
       if (transposeA) {
-        aPtr = arena.alloc(a.byteLength);
-        ptrs.push(aPtr);
+        aPtr = scratch.alloc(a.byteLength);
         ex.transpose_f32(aIn, k, m, aPtr);
       }
-      const packed = arena.alloc(Math.ceil(n / 8) * 8 * k * 4);
-      ptrs.push(packed);
+      const packed = scratch.alloc(Math.ceil(n / 8) * 8 * k * 4);
       ex.pack_b_f32(bIn, k, n, transposeB ? 1 : 0, packed);
       run(arena, split, "gemm_f32_4x8__wasmsimd", [aPtr, packed, cPtr, m, k, n, alpha, beta, 0, 0], 8, m, 4);
     }
     c.set(arena.f32(cPtr, m * n));
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }
 
 export function matmulIntegerWasm(
@@ -84,29 +76,19 @@ export function matmulIntegerWasm(
 ): void {
   const ex = arena.exports;
   const kpad = (k + 1) & ~1;
-  const ptrs: number[] = [];
-  try {
-    const aIn = arena.copyIn(a);
-    ptrs.push(aIn);
-    const bIn = arena.copyIn(b);
-    ptrs.push(bIn);
-    const az = arena.copyIn(aZero);
-    ptrs.push(az);
-    const bz = arena.copyIn(bZero);
-    ptrs.push(bz);
-    const a16 = arena.alloc(m * kpad * 2);
-    ptrs.push(a16);
-    const packed = arena.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
-    ptrs.push(packed);
-    const cPtr = arena.alloc(m * n * 4);
-    ptrs.push(cPtr);
+  withScratch(arena, (scratch) => {
+    const aIn = scratch.copyIn(a);
+    const bIn = scratch.copyIn(b);
+    const az = scratch.copyIn(aZero);
+    const bz = scratch.copyIn(bZero);
+    const a16 = scratch.alloc(m * kpad * 2);
+    const packed = scratch.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
+    const cPtr = scratch.alloc(m * n * 4);
     ex.widen_rows_x8s16(aIn, a instanceof Int8Array ? 1 : 0, m, k, az, a16);
     ex.pack_b_x8s16(bIn, b instanceof Int8Array ? 1 : 0, k, n, 0, bz, packed);
     run(arena, split, "gemm_s16s16s32_4x8c2__wasmsimd", [a16, packed, cPtr, m, k, n, 0, 0], 6, m, 4);
     c.set(arena.i32(cPtr, m * n));
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }
 
 interface ResidentLinear {
@@ -168,20 +150,14 @@ export function linearInt8Wasm(
   const k = p.inFeatures;
   const n = p.outFeatures;
   const kpad = (k + 1) & ~1;
-  const ptrs: number[] = [];
-  try {
-    const xIn = arena.copyIn(input);
-    ptrs.push(xIn);
-    const zeros = arena.alloc(batch * 4);
-    ptrs.push(zeros);
+  withScratch(arena, (scratch) => {
+    const xIn = scratch.copyIn(input);
+    const zeros = scratch.alloc(batch * 4);
     arena.i32(zeros, batch).fill(inputZero);
-    const a16 = arena.alloc(batch * kpad * 2);
-    ptrs.push(a16);
+    const a16 = scratch.alloc(batch * kpad * 2);
     ex.widen_rows_x8s16(xIn, input instanceof Int8Array ? 1 : 0, batch, k, zeros, a16);
-    runLinear(arena, a16, w, batch, k, n, inputScale, output, ptrs, split);
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+    runLinear(arena, scratch, a16, w, batch, k, n, inputScale, output, split);
+  });
 }
 
 export function linearDynamicInt8Wasm(
@@ -198,28 +174,23 @@ export function linearDynamicInt8Wasm(
   const k = p.inFeatures;
   const n = p.outFeatures;
   const kpad = (k + 1) & ~1;
-  const ptrs: number[] = [];
-  try {
-    const xIn = arena.copyIn(input);
-    ptrs.push(xIn);
-    const mm = arena.alloc(8);
-    ptrs.push(mm);
+  return withScratch(arena, (scratch) => {
+    const xIn = scratch.copyIn(input);
+    const mm = scratch.alloc(8);
     ex.minmax_f32(xIn, input.length, mm);
     const [min, max] = arena.f32(mm, 2);
     if (!Number.isFinite(min! - max!)) return false; // NaN/Inf: the JS tier defines that case
     const q = quantize(min!, max!);
-    const a16 = arena.alloc(batch * kpad * 2);
-    ptrs.push(a16);
+    const a16 = scratch.alloc(batch * kpad * 2);
     ex.quantize_f32u8(xIn, batch, k, q.scale, q.zeroPoint, 0, a16);
-    runLinear(arena, a16, w, batch, k, n, q.scale, output, ptrs, split);
+    runLinear(arena, scratch, a16, w, batch, k, n, q.scale, output, split);
     return true;
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }
 
 function runLinear(
   arena: WasmArena,
+  scratch: Scratch,
   a16: number,
   w: ResidentLinear,
   batch: number,
@@ -227,14 +198,11 @@ function runLinear(
   n: number,
   inputScale: number,
   output: Float32Array,
-  ptrs: number[],
   split: Splitter | undefined,
 ): void {
   const ex = arena.exports;
-  const acc = arena.alloc(batch * n * 4);
-  ptrs.push(acc);
-  const out = arena.alloc(batch * n * 4);
-  ptrs.push(out);
+  const acc = scratch.alloc(batch * n * 4);
+  const out = scratch.alloc(batch * n * 4);
   run(arena, split, "gemm_s16s16s32_4x8c2__wasmsimd", [a16, w.packed, acc, batch, k, n, 0, 0], 6, batch, 4);
   ex.dequantize_bias_s32f32(acc, batch, n, Math.fround(inputScale), w.scales, w.bias, out);
   output.set(arena.f32(out, batch * n));
@@ -247,24 +215,18 @@ export function dynamicQuantizeWasm(
   quantize: (min: number, max: number) => { scale: number; zeroPoint: number },
 ): { scale: number; zeroPoint: number } | undefined {
   const ex = arena.exports;
-  const ptrs: number[] = [];
-  try {
-    const xIn = arena.copyIn(x);
-    ptrs.push(xIn);
-    const mm = arena.alloc(8);
-    ptrs.push(mm);
+  return withScratch(arena, (scratch) => {
+    const xIn = scratch.copyIn(x);
+    const mm = scratch.alloc(8);
     ex.minmax_f32(xIn, x.length, mm);
     const [min, max] = arena.f32(mm, 2);
     if (!Number.isFinite(min! - max!)) return undefined;
     const q = quantize(min!, max!);
-    const u8 = arena.alloc(x.length);
-    ptrs.push(u8);
+    const u8 = scratch.alloc(x.length);
     ex.quantize_f32u8(xIn, 1, x.length, q.scale, q.zeroPoint, u8, 0);
     out.set(arena.u8(u8, x.length));
     return q;
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }
 
 export function matmulNBitsWasm(
@@ -283,22 +245,14 @@ export function matmulNBitsWasm(
 ): void {
   const ex = arena.exports;
   const blocks = Math.ceil(k / blockSize);
-  const ptrs: number[] = [];
-  try {
-    const xIn = arena.copyIn(x);
-    ptrs.push(xIn);
-    const w = arena.copyIn(weight);
-    ptrs.push(w);
-    const s = arena.copyIn(scales);
-    ptrs.push(s);
-    const z = zeroPoints === undefined ? 0 : arena.copyIn(zeroPoints);
-    if (z !== 0) ptrs.push(z);
-    const b = bias === undefined ? 0 : arena.copyIn(bias);
-    if (b !== 0) ptrs.push(b);
-    const xp = arena.alloc(m * blocks * blockSize * 4);
-    ptrs.push(xp);
-    const yPtr = arena.alloc(m * n * 4);
-    ptrs.push(yPtr);
+  withScratch(arena, (scratch) => {
+    const xIn = scratch.copyIn(x);
+    const w = scratch.copyIn(weight);
+    const s = scratch.copyIn(scales);
+    const z = zeroPoints === undefined ? 0 : scratch.copyIn(zeroPoints);
+    const b = bias === undefined ? 0 : scratch.copyIn(bias);
+    const xp = scratch.alloc(m * blocks * blockSize * 4);
+    const yPtr = scratch.alloc(m * n * 4);
     for (let i = 0; i < m; i++)
       ex.permute_x_nbits(xIn + i * k * 4, k, blockSize, blocks, xp + i * blocks * blockSize * 4);
     for (let i = 0; i < m; i++) {
@@ -306,7 +260,5 @@ export function matmulNBitsWasm(
       run(arena, split, "matmul_f32u4f32_1x1c32__wasmsimd", args, 3, n, 64);
     }
     y.set(arena.f32(yPtr, m * n));
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import type { WasmArena } from "./wasm-backend";
+import { type Scratch, type WasmArena, withScratch } from "./wasm-backend";
 
 /**
  * JavaScript side of the sparse and codebook `__wasmsimd` kernels. Below SPMV_MAX_BATCH rows the
@@ -30,19 +30,14 @@ export function sparseWasm(
 ): void {
   const { rows, cols } = w;
   const ex = arena.exports;
-  const ptrs: number[] = [];
-  const keep = (p: number) => {
-    ptrs.push(p);
-    return p;
-  };
-  try {
+  withScratch(arena, (scratch) => {
     const codeBytes = w.codes === undefined ? 0 : w.codes instanceof Uint16Array ? 2 : 1;
-    const rp = w.rowPointers === undefined ? 0 : keep(arena.copyIn(w.rowPointers));
-    const ci = w.columnIndices === undefined ? 0 : keep(arena.copyIn(w.columnIndices));
-    const values = w.values === undefined ? 0 : keep(arena.copyIn(w.values));
-    const codes = w.codes === undefined ? 0 : keep(arena.copyIn(w.codes));
+    const rp = w.rowPointers === undefined ? 0 : scratch.copyIn(w.rowPointers);
+    const ci = w.columnIndices === undefined ? 0 : scratch.copyIn(w.columnIndices);
+    const values = w.values === undefined ? 0 : scratch.copyIn(w.values);
+    const codes = w.codes === undefined ? 0 : scratch.copyIn(w.codes);
     // At least 64 bytes: spmv_f32csrlut16 keeps a 16-entry codebook in four v128 registers.
-    const codebook = w.codebook === undefined ? 0 : keep(copyInPadded(arena, w.codebook, 64));
+    const codebook = w.codebook === undefined ? 0 : copyInPadded(arena, scratch, w.codebook, 64);
     const nnz = w.columnIndices?.length ?? 0;
     const cbLength = w.codebook?.length ?? 0;
     // The fused kernels (sparse values, or uint8 codes into ≤ 16 entries) validate on the way.
@@ -52,9 +47,9 @@ export function sparseWasm(
       if (ex.check_csr_indices(ci, nnz, cols, codes, codeBytes, cbLength) !== 1) checkEntries();
     }
     if (rp !== 0 && batch < SPMV_MAX_BATCH) {
-      const xp = keep(arena.copyIn(x));
-      const bp = bias === undefined ? 0 : keep(arena.copyIn(bias));
-      const out = keep(arena.alloc(batch * rows * 4));
+      const xp = scratch.copyIn(x);
+      const bp = bias === undefined ? 0 : scratch.copyIn(bias);
+      const out = scratch.alloc(batch * rows * 4);
       if (fused) {
         let valid = 0;
         try {
@@ -77,8 +72,8 @@ export function sparseWasm(
       y.set(arena.f32(out, batch * rows));
       return;
     }
-    const xt = keep(arena.alloc(cols * 16));
-    const out = keep(arena.alloc(rows * 16));
+    const xt = scratch.alloc(cols * 16);
+    const out = scratch.alloc(rows * 16);
     for (let b0 = 0; b0 < batch; b0 += 4) {
       const lanes = Math.min(4, batch - b0);
       const t = arena.f32(xt, cols * 4);
@@ -96,13 +91,11 @@ export function sparseWasm(
         else for (let r = 0; r < rows; r++) y[dst + r] = o[r * 4 + l]! + bias[r]!;
       }
     }
-  } finally {
-    for (let i = ptrs.length - 1; i >= 0; i--) arena.release(ptrs[i]!);
-  }
+  });
 }
 
-function copyInPadded(arena: WasmArena, data: Float32Array, minBytes: number): number {
-  const ptr = arena.alloc(Math.max(data.byteLength, minBytes));
+function copyInPadded(arena: WasmArena, scratch: Scratch, data: Float32Array, minBytes: number): number {
+  const ptr = scratch.alloc(Math.max(data.byteLength, minBytes));
   const view = arena.f32(ptr, Math.max(data.length, minBytes / 4));
   view.fill(0);
   view.set(data);

@@ -10,7 +10,7 @@
  */
 import { Adam, cosineDecay, evaluate, loadMnist, type RowTransformer, randomShift, sliceDataset, train } from "@mc/nn";
 import { pruneHeadsIteratively, removeMaskedHeadsInPlace, setHeadMask, transformerHeadImportance } from "@mc/prune";
-import { log, percent, writeResult } from "./common";
+import { log, percent, singleHeadDamage, spearman, writeResult } from "./common";
 import { cachePath, rowTransformerRecipe, trainedRowTransformer } from "./trained-row-transformer";
 
 const seed = 0;
@@ -29,7 +29,6 @@ const { model, cached, trainSeconds } = await trainedRowTransformer(trainSet);
 const layers = model.blocks.length;
 const heads = model.blocks[0].attn.heads;
 const total = layers * heads;
-const full = new Float32Array(total).fill(1);
 const countParameters = (m: RowTransformer) => m.parameters().reduce((s, p) => s + p.value.data.length, 0);
 const baseline = evaluate(model, test);
 log(`baseline test accuracy ${percent(baseline.accuracy)} (loss ${baseline.loss.toFixed(4)})`);
@@ -57,57 +56,8 @@ const save = () => writeResult(resultName, { ...result, seconds: (Date.now() - s
 // SINGLE_HEAD=0 skips this part (reruns with another fine-tune length).
 const measureSingleHeads = process.env.SINGLE_HEAD !== "0";
 const initial = transformerHeadImportance(model, importanceData, { batchSize: 100, normalizePerLayer: true });
-const singleHead: {
-  layer: number;
-  head: number;
-  normalizedImportance: number;
-  rawImportance: number;
-  accuracyDrop: number;
-  lossIncrease: number;
-}[] = [];
-for (let i = 0; measureSingleHeads && i < total; i++) {
-  const mask = full.slice();
-  mask[i] = 0;
-  setHeadMask(model, mask);
-  const r = evaluate(model, test);
-  singleHead.push({
-    layer: Math.floor(i / heads),
-    head: i % heads,
-    normalizedImportance: initial.importance[i],
-    rawImportance: initial.raw[i],
-    accuracyDrop: baseline.accuracy - r.accuracy,
-    lossIncrease: r.loss - baseline.loss,
-  });
-}
-setHeadMask(model, full);
+const singleHead = measureSingleHeads ? singleHeadDamage(model, test, baseline, initial) : [];
 
-function ranks(values: number[]): number[] {
-  // Average ranks for ties (accuracy drops are multiples of 1/2000 and do tie).
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
-    for (let k = start; k <= end; k++) out[order[k][1]] = (start + end) / 2;
-    start = end + 1;
-  }
-  return out;
-}
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i] - ma) * (b[i] - mb);
-    da += (a[i] - ma) ** 2;
-    db += (b[i] - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-const spearman = (a: number[], b: number[]) => pearson(ranks(a), ranks(b));
 const column = (key: "normalizedImportance" | "rawImportance" | "accuracyDrop" | "lossIncrease") =>
   singleHead.map((h) => h[key]);
 const correlation = {

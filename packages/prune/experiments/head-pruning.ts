@@ -6,7 +6,7 @@
  */
 import { Adam, createRowTransformer, evaluate, loadMnist, type RowTransformer, sliceDataset, train } from "@mc/nn";
 import { pruneHeadsIteratively, removeMaskedHeadsInPlace, setHeadMask, transformerHeadImportance } from "@mc/prune";
-import { log, percent, writeResult } from "./common";
+import { log, percent, singleHeadDamage, spearman, writeResult } from "./common";
 
 const seed = 0;
 const epochs = Number(process.env.EPOCHS ?? 2);
@@ -34,66 +34,20 @@ train(model, trainSet, {
     if (p.phase === "epoch") log(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)} (${p.seconds?.toFixed(1)} s)`);
   },
 });
-const full = new Float32Array(layers * heads).fill(1);
 const baseline = evaluate(model, test);
 log(`baseline accuracy ${percent(baseline.accuracy)}`);
 
 // Importance with every head present, and the effect of removing each head alone.
 const initial = transformerHeadImportance(model, importanceData, { batchSize: 100 });
-const singleHead: {
-  layer: number;
-  head: number;
-  importance: number;
-  rawImportance: number;
-  accuracyDrop: number;
-  lossIncrease: number;
-}[] = [];
-for (let i = 0; i < layers * heads; i++) {
-  const mask = full.slice();
-  mask[i] = 0;
-  setHeadMask(model, mask);
-  const result = evaluate(model, test);
-  singleHead.push({
-    layer: Math.floor(i / heads),
-    head: i % heads,
-    importance: initial.importance[i],
-    rawImportance: initial.raw[i],
-    accuracyDrop: baseline.accuracy - result.accuracy,
-    lossIncrease: result.loss - baseline.loss,
-  });
-}
-setHeadMask(model, full);
+const singleHead = singleHeadDamage(model, test, baseline, initial);
 
-function ranks(values: number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  order.forEach(([, i], r) => {
-    out[i] = r;
-  });
-  return out;
-}
-function spearman(a: number[], b: number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const mean = (n - 1) / 2;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (ra[i] - mean) * (rb[i] - mean);
-    da += (ra[i] - mean) ** 2;
-    db += (rb[i] - mean) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
 const correlation = {
   spearmanRawImportanceVsLossIncrease: spearman(
     singleHead.map((h) => h.rawImportance),
     singleHead.map((h) => h.lossIncrease),
   ),
   spearmanNormalizedImportanceVsLossIncrease: spearman(
-    singleHead.map((h) => h.importance),
+    singleHead.map((h) => h.normalizedImportance),
     singleHead.map((h) => h.lossIncrease),
   ),
   spearmanRawImportanceVsAccuracyDrop: spearman(

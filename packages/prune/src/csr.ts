@@ -64,9 +64,17 @@ function assertMatrix(weight: unknown, caller: string): Tensor<Float32Array> {
   return tensor;
 }
 
-/** Row-major [rows, cols] weight → CSR. The input is not changed. */
-export function toCsr(weight: Tensor, options: SparseConversionOptions = {}): CsrMatrix {
-  const caller = "toCsr";
+/**
+ * Compresses a row-major [rows, cols] matrix along one axis: "rows" gives CSR (pointers per
+ * row, column indices), "columns" gives CSC (pointers per column, row indices). Stored entries
+ * are the nonzeros, or where `mask` is 1.
+ */
+function compressMatrix(
+  weight: Tensor,
+  options: SparseConversionOptions,
+  along: "rows" | "columns",
+  caller: string,
+): { rows: number; cols: number; pointers: Int32Array; indices: Int32Array; values: Float32Array } {
   const tensor = assertMatrix(weight, caller);
   const [rows, cols] = tensor.shape;
   const data = tensor.data;
@@ -75,51 +83,35 @@ export function toCsr(weight: Tensor, options: SparseConversionOptions = {}): Cs
   const stored = (i: number) => (mask === undefined ? data[i] !== 0 : mask[i] === 1);
   let count = 0;
   for (let i = 0; i < data.length; i++) if (stored(i)) count++;
-  const rowPointers = new Int32Array(rows + 1);
-  const columnIndices = new Int32Array(count);
+  const [outer, inner] = along === "rows" ? [rows, cols] : [cols, rows];
+  const pointers = new Int32Array(outer + 1);
+  const indices = new Int32Array(count);
   const values = new Float32Array(count);
   let next = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
+  for (let o = 0; o < outer; o++) {
+    for (let q = 0; q < inner; q++) {
+      const i = along === "rows" ? o * cols + q : q * cols + o;
       if (stored(i)) {
-        columnIndices[next] = c;
+        indices[next] = q;
         values[next] = data[i];
         next++;
       }
     }
-    rowPointers[r + 1] = next;
+    pointers[o + 1] = next;
   }
-  return { rows, cols, rowPointers, columnIndices, values };
+  return { rows, cols, pointers, indices, values };
+}
+
+/** Row-major [rows, cols] weight → CSR. The input is not changed. */
+export function toCsr(weight: Tensor, options: SparseConversionOptions = {}): CsrMatrix {
+  const { rows, cols, pointers, indices, values } = compressMatrix(weight, options, "rows", "toCsr");
+  return { rows, cols, rowPointers: pointers, columnIndices: indices, values };
 }
 
 /** Row-major [rows, cols] weight → CSC. */
 export function toCsc(weight: Tensor, options: SparseConversionOptions = {}): CscMatrix {
-  const caller = "toCsc";
-  const tensor = assertMatrix(weight, caller);
-  const [rows, cols] = tensor.shape;
-  const data = tensor.data;
-  const { mask } = options;
-  if (mask !== undefined) assertMask(mask, tensor.shape, data.length, caller, "options.mask");
-  const stored = (i: number) => (mask === undefined ? data[i] !== 0 : mask[i] === 1);
-  let count = 0;
-  for (let i = 0; i < data.length; i++) if (stored(i)) count++;
-  const columnPointers = new Int32Array(cols + 1);
-  const rowIndices = new Int32Array(count);
-  const values = new Float32Array(count);
-  let next = 0;
-  for (let c = 0; c < cols; c++) {
-    for (let r = 0; r < rows; r++) {
-      const i = r * cols + c;
-      if (stored(i)) {
-        rowIndices[next] = r;
-        values[next] = data[i];
-        next++;
-      }
-    }
-    columnPointers[c + 1] = next;
-  }
-  return { rows, cols, columnPointers, rowIndices, values };
+  const { rows, cols, pointers, indices, values } = compressMatrix(weight, options, "columns", "toCsc");
+  return { rows, cols, columnPointers: pointers, rowIndices: indices, values };
 }
 
 /**

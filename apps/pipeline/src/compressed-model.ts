@@ -1,15 +1,16 @@
 import { McError, type Tensor } from "@mc/core";
 import { type DecodedMcz, expandMczEntry, type McEntry, toKernelPack } from "@mc/io";
-import { gemm, sparseCodebookLinear } from "@mc/kernels";
+import { gemm, packSparseLinear, sparseLinearPacked } from "@mc/kernels";
 import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
 import type { Architecture, ArchitectureLayer } from "./architecture";
 import { architectures } from "./architecture";
 import { CliError } from "./cli-error";
 
 /**
- * A model run straight from a decoded `.mcz`: sparse + shared fully connected layers go to
- * the kernels' CSR-codebook product without ever expanding to dense fp32; convolutions (which
- * the kernels do not take in compressed form) are expanded and run through @mc/nn's Conv2d.
+ * A model run straight from a decoded `.mcz`: sparse + shared fully connected layers are packed
+ * once for the kernels' sparse-codebook product (by input column, skipping zero inputs, with a
+ * following ReLU fused in) without ever expanding to dense fp32; convolutions (which the kernels
+ * do not take in compressed form) are expanded and run through @mc/nn's Conv2d.
  */
 type Step = (input: Float32Array, batch: number) => Float32Array;
 
@@ -30,14 +31,30 @@ function denseOf(model: DecodedMcz, name: string): Tensor<Float32Array> {
   return expandMczEntry(entryByName(model, name));
 }
 
-function linearStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "linear" }>): Step {
+/** The layer's step, and whether it applies the ReLU that follows it (then the caller skips that). */
+function linearStep(
+  model: DecodedMcz,
+  layer: Extract<ArchitectureLayer, { op: "linear" }>,
+  reluFollows: boolean,
+): { step: Step; fusedRelu: boolean } {
   const weightEntry = entryByName(model, layer.weight);
   const bias = denseOf(model, layer.bias).data;
   if (weightEntry.encoding === "sparse-shared") {
-    // Straight from the stored encoding to CSR + codebook: never a dense fp32 copy.
+    // Straight from the stored encoding to CSR + codebook, packed once: never a dense fp32 copy.
     const pack = toKernelPack(weightEntry);
-    if (pack.type === "sparse-codebook") return (input, batch) => sparseCodebookLinear(input, batch, pack.weight, bias);
+    if (pack.type === "sparse-codebook") {
+      const packed = packSparseLinear(pack.weight, { bias, activation: reluFollows ? "relu" : "none" });
+      return { step: (input, batch) => sparseLinearPacked(input, batch, packed), fusedRelu: reluFollows };
+    }
   }
+  return { step: denseLinearStep(layer, weightEntry, bias), fusedRelu: false };
+}
+
+function denseLinearStep(
+  layer: Extract<ArchitectureLayer, { op: "linear" }>,
+  weightEntry: McEntry,
+  bias: Float32Array,
+): Step {
   const weight = expandMczEntry(weightEntry).data;
   return (input, batch) => {
     const out = new Float32Array(batch * layer.outFeatures);
@@ -78,22 +95,31 @@ export function compileMcz(model: DecodedMcz): CompressedModel {
   }
   const steps: Step[] = [];
   let shape = [...architecture.input];
-  for (const layer of architecture.layers) {
+  const layers = architecture.layers;
+  let reluDone = false; // the linear before this ReLU applied it
+  for (const [index, layer] of layers.entries()) {
     switch (layer.op) {
       case "flatten":
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
       case "relu":
+        if (reluDone) {
+          reluDone = false;
+          break;
+        }
         steps.push((input) => {
           const out = new Float32Array(input.length);
           for (let i = 0; i < input.length; i++) out[i] = Math.max(0, input[i] as number);
           return out;
         });
         break;
-      case "linear":
-        steps.push(linearStep(model, layer));
+      case "linear": {
+        const linear = linearStep(model, layer, layers[index + 1]?.op === "relu");
+        steps.push(linear.step);
+        reluDone = linear.fusedRelu;
         shape = [layer.outFeatures];
         break;
+      }
       case "conv2d": {
         steps.push(convStep(model, layer, shape));
         const [, height, width] = shape as [number, number, number];

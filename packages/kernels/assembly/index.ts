@@ -5,6 +5,7 @@ export * from "./gemm-s16";
 export * from "./nbits";
 export * from "./quantize";
 export * from "./sparse";
+export * from "./sparse-csc";
 
 export function heap_base(): usize {
   return __heap_base;

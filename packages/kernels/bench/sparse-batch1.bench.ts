@@ -1,6 +1,8 @@
 // LeNet-300-100 at ~8 % density (fc1 300×784, fc2 100×300, fc3 10×100), the shapes `mc bench`
-// runs: sparseLinear and sparseCodebookLinear per layer and for the whole 3-layer stack, at small
-// batch sizes, js tier vs auto (wasm where chosen). Writes results/sparse-batch1-bench.json.
+// runs: sparseLinear, sparseCodebookLinear and the packed, zero-skipping sparseLinearPacked per layer
+// and for the whole 3-layer stack (packed: ReLU fused, inputs 80% zeros like MNIST digits, whose
+// 784 pixels are ~81% background), at small batch sizes, js tier vs auto (wasm where chosen).
+// Writes results/sparse-batch1-bench.json.
 // MC_KERNELS_DIST=/path/to/index.js times another build (e.g. the one before a change).
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -10,9 +12,8 @@ import { createRng } from "@mc/core";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = process.env.MC_KERNELS_DIST ?? join(root, "dist", "index.js");
-const { getKernelInfo, setKernelTier, sparseCodebookLinear, sparseLinear } = (await import(
-  dist
-)) as typeof import("../src/index");
+const { getKernelInfo, packSparseLinear, setKernelTier, sparseCodebookLinear, sparseLinear, sparseLinearPacked } =
+  (await import(dist)) as typeof import("../src/index");
 
 const rng = createRng(20261122);
 const density = 0.08;
@@ -58,15 +59,28 @@ function microseconds(fn: () => unknown, budgetSeconds = 0.25): number {
 const rows: { case: string; batch: number; microsecondsJs: number; microsecondsAuto: number }[] = [];
 for (const batch of [1, 2, 4, 8]) {
   const inputs = layers.map((l) => Float32Array.from({ length: batch * l.cols }, () => rng.uniform()));
+  const mostlyZero = layers.map((l) =>
+    Float32Array.from({ length: batch * l.cols }, () => (rng.uniform() < 0.8 ? 0 : rng.uniform())),
+  );
+  const packs = layers.map((l, i) =>
+    packSparseLinear(l, { bias: l.bias, activation: i < layers.length - 1 ? "relu" : "none" }),
+  );
   const cases: Record<string, () => unknown> = {};
   for (const [i, l] of layers.entries()) {
     const name = `${l.rows}×${l.cols} nnz ${l.values.length}`;
     cases[`sparseLinear ${name}`] = () => sparseLinear(inputs[i]!, batch, l, l.bias);
     cases[`sparseCodebookLinear ${name}`] = () => sparseCodebookLinear(inputs[i]!, batch, l, l.bias);
+    cases[`sparseLinearPacked ${name}, no zero inputs`] = () => sparseLinearPacked(inputs[i]!, batch, packs[i]!);
+    cases[`sparseLinearPacked ${name}, 80% zero inputs`] = () => sparseLinearPacked(mostlyZero[i]!, batch, packs[i]!);
   }
   cases["sparseCodebookLinear LeNet-300-100 stack (3 layers)"] = () => {
     let h: Float32Array = inputs[0]!;
     for (const l of layers) h = sparseCodebookLinear(h, batch, l, l.bias);
+    return h;
+  };
+  cases["sparseLinearPacked LeNet-300-100 stack (3 layers, ReLU fused, 80% zero inputs)"] = () => {
+    let h: Float32Array = mostlyZero[0]!;
+    for (const p of packs) h = sparseLinearPacked(h, batch, p);
     return h;
   };
   for (const [name, fn] of Object.entries(cases)) {

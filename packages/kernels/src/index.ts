@@ -11,6 +11,15 @@ export {
 } from "./linear-int8";
 export { type MatmulIntegerOptions, matmulInteger } from "./matmul-integer";
 export { type MatmulNBitsOptions, matmulNBits } from "./matmul-nbits";
+export type { PackedSparseLinear } from "./packed-sparse-linear";
 export { getKernelInfo, initKernels, type KernelInfo, setKernelTier } from "./select-kernel";
-export { type CsrMatrix, type SparseCodebookWeight, sparseCodebookLinear, sparseLinear } from "./sparse-linear";
+export {
+  type CsrMatrix,
+  type PackSparseLinearOptions,
+  packSparseLinear,
+  type SparseCodebookWeight,
+  sparseCodebookLinear,
+  sparseLinear,
+  sparseLinearPacked,
+} from "./sparse-linear";
 export { setNumThreads } from "./thread-pool";

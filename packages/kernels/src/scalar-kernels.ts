@@ -270,3 +270,38 @@ export function gemm_f32lut__scalar(
     }
   }
 }
+
+/**
+ * CSC product skipping zero inputs: y[b] = act(bias + Σ_{c: x[b][c] ≠ 0} x[b][c] · W[:, c]), the
+ * weight of entry e being values[e] or codebook[codes[e]].
+ */
+export function spmv_f32csclut__scalar(
+  x: Float32Array,
+  batch: number,
+  rows: number,
+  cols: number,
+  colPointers: Int32Array,
+  rowIndices: Int32Array,
+  values: Float32Array | undefined,
+  codes: Uint8Array | Uint16Array | undefined,
+  codebook: Float32Array | undefined,
+  bias: Float32Array | undefined,
+  relu: boolean,
+  y: Float32Array,
+): void {
+  const acc = new Float32Array(rows);
+  for (let b = 0; b < batch; b++) {
+    if (bias === undefined) acc.fill(0);
+    else acc.set(bias);
+    const xBase = b * cols;
+    for (let c = 0; c < cols; c++) {
+      const xv = x[xBase + c]!;
+      if (xv === 0) continue;
+      const end = colPointers[c + 1]!;
+      if (values !== undefined) for (let e = colPointers[c]!; e < end; e++) acc[rowIndices[e]!]! += xv * values[e]!;
+      else for (let e = colPointers[c]!; e < end; e++) acc[rowIndices[e]!]! += xv * codebook![codes![e]!]!;
+    }
+    if (relu) for (let r = 0; r < rows; r++) if (!(acc[r]! > 0) && !Number.isNaN(acc[r]!)) acc[r] = 0;
+    y.set(acc, b * rows);
+  }
+}

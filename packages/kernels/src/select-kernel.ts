@@ -1,5 +1,6 @@
 import { InvalidArgumentError, roundHalfEven } from "@mc/core";
 import type { PackedLinearInt8 } from "./packed-linear-int8";
+import type { PackedSparseLinear } from "./packed-sparse-linear";
 import {
   dynamic_quantize_linear_f32u8__scalar,
   gemm_f32__scalar,
@@ -9,6 +10,7 @@ import {
   matmul_x8x8s32__scalar,
   spmm_f32csr__scalar,
   spmm_f32csrlut__scalar,
+  spmv_f32csclut__scalar,
 } from "./scalar-kernels";
 import { threadPool, threadPoolSupported } from "./thread-pool";
 import { compiledModules, simdArena, type WasmArena, wasmLoadError } from "./wasm-backend";
@@ -20,7 +22,7 @@ import {
   matmulIntegerWasm,
   matmulNBitsWasm,
 } from "./wasm-kernels";
-import { type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
+import { packedSparseWasm, residentSparse, type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
 
 /**
  * Kernel selection and feature detection, in one place: every public op calls a
@@ -242,6 +244,35 @@ export function dispatchSparse(
   }
 }
 
+/** Copies a new pack into the wasm tier's memory now, so later calls (and input changes) cannot touch it. */
+export function makeResident(p: PackedSparseLinear): void {
+  const arena = forcedTier === "js" ? null : simdArena();
+  if (arena !== null) residentSparse(arena, p);
+}
+
+/** A packed (CSC, zero-input skipping) sparse layer; its weights were validated when packed. */
+export function dispatchPackedSparse(x: Float32Array, batch: number, p: PackedSparseLinear, y: Float32Array): void {
+  const arena = arenaFor(batch * p.rowIndices.length);
+  if (arena !== null) {
+    packedSparseWasm(arena, x, batch, p, y);
+    return;
+  }
+  spmv_f32csclut__scalar(
+    x,
+    batch,
+    p.outFeatures,
+    p.inFeatures,
+    p.colPointers,
+    p.rowIndices,
+    p.values,
+    p.codes,
+    p.codebook,
+    p.bias,
+    p.activation === "relu",
+    y,
+  );
+}
+
 function threadArena(fallback: WasmArena): WasmArena {
   return threadPool()?.arena ?? fallback;
 }
@@ -282,6 +313,8 @@ export function getKernelInfo(): KernelInfo {
           sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd",
           sparseCodebookLinearSmallBatch: "spmv_f32csrlut_1x4__wasmsimd",
           sparseCodebookLinearSmallBatch4Bit: "spmv_f32csrlut16_1x4__wasmsimd",
+          sparseLinearPacked: "spmm_f32csclut_x4__wasmsimd",
+          sparseLinearPackedSmallBatch: "spmv_f32csclut_1x1__wasmsimd",
         }
       : {
           gemm: "gemm_f32__scalar",
@@ -292,6 +325,7 @@ export function getKernelInfo(): KernelInfo {
           sparseLinear: "spmm_f32csr__scalar",
           codebookLinear: "gemm_f32lut__scalar",
           sparseCodebookLinear: "spmm_f32csrlut__scalar",
+          sparseLinearPacked: "spmv_f32csclut__scalar",
         },
   };
   if (!info.wasmSimdSupported) {

@@ -1,6 +1,14 @@
-import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
-import { dispatchSparse } from "./select-kernel";
-import { checkDimension, checkFloat32Array, checkLength, checkOptionalBias, checkOptions } from "./validate-args";
+import { assertOneOf, findNonFinite, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
+import type { PackedSparseLinear } from "./packed-sparse-linear";
+import { dispatchPackedSparse, dispatchSparse, makeResident } from "./select-kernel";
+import {
+  checkDimension,
+  checkFloat32Array,
+  checkLength,
+  checkOptionalBias,
+  checkOptions,
+  checkOutput,
+} from "./validate-args";
 
 /** Compressed sparse rows; the same shape as @mc/prune's `toCsr` output. */
 export interface CsrMatrix {
@@ -161,4 +169,110 @@ export function checkCodeIndices(
       });
     }
   }
+}
+
+export interface PackSparseLinearOptions {
+  bias?: Float32Array;
+  /** Applied to every output; "relu" = max(0, y) (NaN stays NaN). Default "none". */
+  activation?: "none" | "relu";
+}
+
+/**
+ * Validates a CSR weight (with `values`, or `codeIndices` into a `codebook`) once and lays it
+ * out by input column for `sparseLinearPacked`, copying every array (later changes to the
+ * inputs do not reach the pack). Weights must be finite: a zero input skips its column, which
+ * equals the dense product only when no weight is ±Infinity or NaN.
+ */
+export function packSparseLinear(
+  weight: CsrMatrix | SparseCodebookWeight,
+  options: PackSparseLinearOptions = {},
+): PackedSparseLinear {
+  const caller = "packSparseLinear";
+  checkOptions(weight, caller);
+  checkOptions(options, caller);
+  const { activation = "none" } = options;
+  assertOneOf(activation, ["none", "relu"] as const, caller, "options.activation");
+  const rows = checkDimension(weight.rows, caller, "weight.rows");
+  const cols = checkDimension(weight.cols, caller, "weight.cols");
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const bias = checkOptionalBias(options.bias, rows, caller, "options.bias")?.slice();
+  let values: Float32Array | undefined;
+  let codes: Uint8Array | Uint16Array | undefined;
+  let codebook: Float32Array | undefined;
+  if ("values" in weight) {
+    values = new Float32Array(nnz);
+    checkLength(checkFloat32Array(weight.values, caller, "weight.values"), nnz, caller, "weight.values", [nnz]);
+    checkFinite(weight.values, caller, "weight.values");
+  } else {
+    codebook = checkFloat32Array(weight.codebook, caller, "weight.codebook").slice();
+    checkFinite(codebook, caller, "weight.codebook");
+    checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
+    codes = weight.codeIndices instanceof Uint8Array ? new Uint8Array(nnz) : new Uint16Array(nnz);
+  }
+  // Counting sort by column; rows come in ascending order, so each column's rows ascend too.
+  const colPointers = new Int32Array(cols + 1);
+  for (let e = 0; e < nnz; e++) colPointers[weight.columnIndices[e]! + 1]!++;
+  for (let c = 0; c < cols; c++) colPointers[c + 1]! += colPointers[c]!;
+  const next = colPointers.slice(0, cols);
+  const rowIndices = new Int32Array(nnz);
+  for (let r = 0; r < rows; r++) {
+    for (let e = weight.rowPointers[r]!; e < weight.rowPointers[r + 1]!; e++) {
+      const at = next[weight.columnIndices[e]!]!++;
+      rowIndices[at] = r;
+      if (values !== undefined) values[at] = (weight as CsrMatrix).values[e]!;
+      else codes![at] = (weight as SparseCodebookWeight).codeIndices[e]!;
+    }
+  }
+  const packed: PackedSparseLinear = {
+    kind: "PackedSparseLinear",
+    outFeatures: rows,
+    inFeatures: cols,
+    colPointers,
+    rowIndices,
+    values,
+    codes,
+    codebook,
+    bias,
+    activation,
+  };
+  makeResident(packed);
+  return packed;
+}
+
+function checkFinite(values: Float32Array, caller: string, argument: string): void {
+  const bad = findNonFinite(values);
+  if (bad !== -1) {
+    throw new InvalidArgumentError({
+      message: `${caller}: ${argument}[${bad}] = ${values[bad]} is not finite (zero inputs skip their weights, which is only exact for finite weights)`,
+      argument,
+      value: values[bad],
+    });
+  }
+}
+
+/**
+ * y[batch×out] = act(x·Wᵀ + bias) for a `packSparseLinear` pack. Inputs equal to 0 skip their
+ * column of W (EIE-style activation sparsity), so MNIST digits and ReLU outputs cost only their
+ * non-zeros. fp32 accumulation in column order: results match `sparseLinear` up to rounding.
+ */
+export function sparseLinearPacked(
+  input: Float32Array,
+  batch: number,
+  packed: PackedSparseLinear,
+  output?: Float32Array,
+): Float32Array {
+  const caller = "sparseLinearPacked";
+  if (packed === null || typeof packed !== "object" || packed.kind !== "PackedSparseLinear") {
+    throw new InvalidArgumentError({
+      message: `${caller}: packed must come from packSparseLinear`,
+      argument: "packed",
+      value: packed,
+    });
+  }
+  checkDimension(batch, caller, "batch");
+  checkFloat32Array(input, caller, "input");
+  checkLength(input, batch * packed.inFeatures, caller, "input", [batch, packed.inFeatures]);
+  const y = checkOutput(output, batch * packed.outFeatures, caller, [batch, packed.outFeatures]);
+  if (y.length > 0) dispatchPackedSparse(input, batch, packed, y);
+  return y;
 }

@@ -103,6 +103,34 @@ export interface WasmKernelExports {
     bias: number,
     y: number,
   ): number;
+  spmv_f32csclut_1x1__wasmsimd(
+    colPointers: number,
+    rowIndices: number,
+    values: number,
+    codes: number,
+    codeBytes: number,
+    codebook: number,
+    x: number,
+    rows: number,
+    cols: number,
+    batch: number,
+    bias: number,
+    relu: number,
+    y: number,
+  ): void;
+  spmm_f32csclut_x4__wasmsimd(
+    colPointers: number,
+    rowIndices: number,
+    values: number,
+    codes: number,
+    codeBytes: number,
+    codebook: number,
+    xt: number,
+    cols: number,
+    y4: number,
+  ): void;
+  transpose_x4_f32(x: number, cols: number, b0: number, lanes: number, xt: number): void;
+  untranspose_x4_f32(y4: number, rows: number, lanes: number, bias: number, relu: number, y: number, b0: number): void;
   check_csr_indices(
     columnIndices: number,
     nnz: number,
@@ -215,6 +243,33 @@ export class WasmArena {
     );
     return ptr;
   }
+}
+
+const residents = new WeakMap<
+  WasmArena,
+  { byPack: WeakMap<object, unknown>; registry: FinalizationRegistry<number[]> }
+>();
+
+/**
+ * A weight pack's copy in this arena's memory, made by `build` on first use (it returns the
+ * value and the blocks it allocated); the blocks are released when the pack is garbage-collected.
+ */
+export function residentPack<T>(arena: WasmArena, pack: object, build: () => { value: T; blocks: number[] }): T {
+  let state = residents.get(arena);
+  if (state === undefined) {
+    state = {
+      byPack: new WeakMap(),
+      registry: new FinalizationRegistry((blocks: number[]) => {
+        for (const ptr of blocks) if (ptr !== 0) arena.release(ptr);
+      }),
+    };
+    residents.set(arena, state);
+  }
+  if (state.byPack.has(pack)) return state.byPack.get(pack) as T;
+  const { value, blocks } = build();
+  state.byPack.set(pack, value);
+  state.registry.register(pack, blocks);
+  return value;
 }
 
 /** The allocations of one kernel call; `withScratch` releases them all, newest first. */

@@ -1,6 +1,6 @@
 import type { PackedLinearInt8 } from "./packed-linear-int8";
 import type { Splitter } from "./thread-pool";
-import { type Scratch, type WasmArena, withScratch } from "./wasm-backend";
+import { residentPack, type Scratch, type WasmArena, withScratch } from "./wasm-backend";
 
 /**
  * JavaScript side of the `__wasmsimd` tier: copy operands into wasm memory, run the kernel,
@@ -97,42 +97,24 @@ interface ResidentLinear {
   bias: number;
 }
 
-const resident = new WeakMap<WasmArena, WeakMap<PackedLinearInt8, ResidentLinear>>();
-const registries = new WeakMap<WasmArena, FinalizationRegistry<number[]>>();
-
 /** Packs a linear weight into wasm memory once per arena; freed when the pack is collected. */
 function residentLinear(arena: WasmArena, p: PackedLinearInt8): ResidentLinear {
-  let byPack = resident.get(arena);
-  if (byPack === undefined) {
-    byPack = new WeakMap();
-    resident.set(arena, byPack);
-  }
-  const hit = byPack.get(p);
-  if (hit !== undefined) return hit;
-  const ex = arena.exports;
-  const k = p.inFeatures;
-  const n = p.outFeatures;
-  const kpad = (k + 1) & ~1;
-  const wIn = arena.copyIn(p.weight);
-  const zeros = arena.alloc(n * 4);
-  arena.i32(zeros, n).fill(0);
-  const packed = arena.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
-  ex.pack_b_x8s16(wIn, 1, k, n, 1, zeros, packed);
-  arena.release(zeros);
-  arena.release(wIn);
-  const scales = arena.copyIn(p.scales);
-  const bias = p.bias === undefined ? 0 : arena.copyIn(p.bias);
-  const entry = { packed, scales, bias };
-  byPack.set(p, entry);
-  let registry = registries.get(arena);
-  if (registry === undefined) {
-    registry = new FinalizationRegistry((ptrs: number[]) => {
-      for (const ptr of ptrs) if (ptr !== 0) arena.release(ptr);
-    });
-    registries.set(arena, registry);
-  }
-  registry.register(p, [packed, scales, bias]);
-  return entry;
+  return residentPack(arena, p, () => {
+    const ex = arena.exports;
+    const k = p.inFeatures;
+    const n = p.outFeatures;
+    const kpad = (k + 1) & ~1;
+    const wIn = arena.copyIn(p.weight);
+    const zeros = arena.alloc(n * 4);
+    arena.i32(zeros, n).fill(0);
+    const packed = arena.alloc(Math.ceil(n / 8) * 8 * kpad * 2);
+    ex.pack_b_x8s16(wIn, 1, k, n, 1, zeros, packed);
+    arena.release(zeros);
+    arena.release(wIn);
+    const scales = arena.copyIn(p.scales);
+    const bias = p.bias === undefined ? 0 : arena.copyIn(p.bias);
+    return { value: { packed, scales, bias }, blocks: [packed, scales, bias] };
+  });
 }
 
 export function linearInt8Wasm(

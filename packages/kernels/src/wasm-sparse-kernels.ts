@@ -1,4 +1,5 @@
-import { type Scratch, type WasmArena, withScratch } from "./wasm-backend";
+import type { PackedSparseLinear } from "./packed-sparse-linear";
+import { residentPack, type Scratch, type WasmArena, withScratch } from "./wasm-backend";
 
 /**
  * JavaScript side of the sparse and codebook `__wasmsimd` kernels. Below SPMV_MAX_BATCH rows the
@@ -100,4 +101,93 @@ function copyInPadded(arena: WasmArena, scratch: Scratch, data: Float32Array, mi
   view.fill(0);
   view.set(data);
   return ptr;
+}
+
+interface ResidentSparse {
+  colPointers: number;
+  rowIndices: number;
+  values: number;
+  codes: number;
+  codeBytes: number;
+  codebook: number;
+  bias: number;
+}
+
+export function residentSparse(arena: WasmArena, p: PackedSparseLinear): ResidentSparse {
+  return residentPack(arena, p, () => {
+    const copy = (data: ArrayBufferView | undefined) => (data === undefined ? 0 : arena.copyIn(data));
+    const value = {
+      colPointers: copy(p.colPointers),
+      rowIndices: copy(p.rowIndices),
+      values: copy(p.values),
+      codes: copy(p.codes),
+      codeBytes: p.codes === undefined ? 0 : p.codes.BYTES_PER_ELEMENT,
+      codebook: copy(p.codebook),
+      bias: copy(p.bias),
+    };
+    const { colPointers, rowIndices, values, codes, codebook, bias } = value;
+    return { value, blocks: [colPointers, rowIndices, values, codes, codebook, bias] };
+  });
+}
+
+/**
+ * A packed sparse layer on its resident copy: below SPMV_MAX_BATCH rows one sample at a time
+ * (spmv_f32csclut_1x1), from there on four samples per pass with the lanes across the batch
+ * (spmm_f32csclut_x4), skipping a column only when all four inputs are zero.
+ */
+export function packedSparseWasm(
+  arena: WasmArena,
+  x: Float32Array,
+  batch: number,
+  p: PackedSparseLinear,
+  y: Float32Array,
+): void {
+  const w = residentSparse(arena, p);
+  const ex = arena.exports;
+  const rows = p.outFeatures;
+  const cols = p.inFeatures;
+  const relu = p.activation === "relu" ? 1 : 0;
+  withScratch(arena, (scratch) => {
+    const xp = scratch.copyIn(x);
+    const out = scratch.alloc(batch * rows * 4);
+    if (batch < SPMV_MAX_BATCH) {
+      ex.spmv_f32csclut_1x1__wasmsimd(
+        w.colPointers,
+        w.rowIndices,
+        w.values,
+        w.codes,
+        w.codeBytes,
+        w.codebook,
+        xp,
+        rows,
+        cols,
+        batch,
+        w.bias,
+        relu,
+        out,
+      );
+    } else {
+      const xt = scratch.alloc(cols * 16);
+      const y4 = scratch.alloc(rows * 16);
+      const acc = arena.f32(y4, rows * 4);
+      for (let b0 = 0; b0 < batch; b0 += 4) {
+        const lanes = Math.min(4, batch - b0);
+        ex.transpose_x4_f32(xp, cols, b0, lanes, xt);
+        acc.fill(0);
+        ex.spmm_f32csclut_x4__wasmsimd(
+          w.colPointers,
+          w.rowIndices,
+          w.values,
+          w.codes,
+          w.codeBytes,
+          w.codebook,
+          xt,
+          cols,
+          y4,
+        );
+        ex.untranspose_x4_f32(y4, rows, lanes, w.bias, relu, out, b0);
+      }
+    }
+    y.set(arena.f32(out, batch * rows));
+  });
 }

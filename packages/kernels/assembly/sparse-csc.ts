@@ -56,10 +56,10 @@ function reluInPlace(y: usize, n: i32): void {
 }
 
 /**
- * Four batch rows at once, lanes across the batch: y4[r][0..3] += W[r][c] · xt[c][0..3] for every
- * column c whose four inputs are not all zero. y4 [rows×4] must be zeroed by the caller.
+ * Eight samples at once, lanes across the batch: y8[r][0..7] += W[r][c] · xt[c][0..7] for every
+ * column c whose eight inputs are not all zero. y8 [rows×8] must be zeroed by the caller.
  */
-export function spmm_f32csclut_x4__wasmsimd(
+export function spmm_f32csclut_x8__wasmsimd(
   colPointers: usize,
   rowIndices: usize,
   values: usize,
@@ -68,59 +68,107 @@ export function spmm_f32csclut_x4__wasmsimd(
   codebook: usize,
   xt: usize,
   cols: i32,
-  y4: usize,
+  y8: usize,
 ): void {
   for (let c = 0; c < cols; c++) {
-    const xc = v128.load(xt + (<usize>c << 4));
-    if (!v128.any_true(xc)) continue;
+    const xa = v128.load(xt + (<usize>c << 5));
+    const xb = v128.load(xt + (<usize>c << 5), 16);
+    if (!v128.any_true(v128.or(xa, xb))) continue;
     const e1 = load<i32>(colPointers + (<usize>c << 2), 4);
     const e0 = load<i32>(colPointers + (<usize>c << 2));
     if (codeBytes == 1) {
       for (let e = e0; e < e1; e++) {
-        const at = y4 + (<usize>load<i32>(rowIndices + (<usize>e << 2)) << 4);
+        const at = y8 + (<usize>load<i32>(rowIndices + (<usize>e << 2)) << 5);
         const w = v128.load32_splat(codebook + (<usize>load<u8>(codes + <usize>e) << 2));
-        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(w, xc)));
+        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(w, xa)));
+        v128.store(at, f32x4.add(v128.load(at, 16), f32x4.mul(w, xb)), 16);
       }
     } else {
       for (let e = e0; e < e1; e++) {
-        const at = y4 + (<usize>load<i32>(rowIndices + (<usize>e << 2)) << 4);
+        const at = y8 + (<usize>load<i32>(rowIndices + (<usize>e << 2)) << 5);
         const w = f32x4.splat(weightAt(values, codes, codeBytes, codebook, e));
-        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(w, xc)));
+        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(w, xa)));
+        v128.store(at, f32x4.add(v128.load(at, 16), f32x4.mul(w, xb)), 16);
       }
     }
   }
 }
 
-/** xt[c][l] = x[(b0 + l)·cols + c] for l < lanes, 0 for the idle lanes. */
-export function transpose_x4_f32(x: usize, cols: i32, b0: i32, lanes: i32, xt: usize): void {
-  const base = x + ((<usize>b0 * <usize>cols) << 2);
-  const stride = <usize>cols << 2;
-  if (lanes == 4) {
-    for (let c = 0; c < cols; c++) {
-      const at = base + (<usize>c << 2);
-      let v = v128.load32_zero(at);
-      v = f32x4.replace_lane(v, 1, load<f32>(at + stride));
-      v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * stride));
-      v128.store(xt + (<usize>c << 4), f32x4.replace_lane(v, 3, load<f32>(at + 3 * stride)));
-    }
-    return;
-  }
-  memory.fill(xt, 0, <usize>cols << 4);
-  for (let l = 0; l < lanes; l++)
-    for (let c = 0; c < cols; c++)
-      store<f32>(xt + (<usize>c << 4) + (<usize>l << 2), load<f32>(base + <usize>l * stride + (<usize>c << 2)));
+/** Transposes the 4×4 block of f32 rows a, b, c, d (lane j of result k = row j's lane k), stored `stride` bytes apart. */
+function transpose4(a: v128, b: v128, c: v128, d: v128, out: usize, stride: usize): void {
+  const ab01 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+  const cd01 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
+  const ab23 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+  const cd23 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<i32>(ab01, cd01, 0, 1, 4, 5));
+  v128.store(out + stride, v128.shuffle<i32>(ab01, cd01, 2, 3, 6, 7));
+  v128.store(out + 2 * stride, v128.shuffle<i32>(ab23, cd23, 0, 1, 4, 5));
+  v128.store(out + 3 * stride, v128.shuffle<i32>(ab23, cd23, 2, 3, 6, 7));
 }
 
-/** y[(b0 + l)·rows + r] = act(y4[r][l] + bias[r]) for l < lanes; act is max(0, ·) when relu ≠ 0. */
-export function untranspose_x4_f32(y4: usize, rows: i32, lanes: i32, bias: usize, relu: i32, y: usize, b0: i32): void {
-  const base = y + ((<usize>b0 * <usize>rows) << 2);
+/** xt[c][l] = x[(b0 + l)·cols + c] for l < lanes, 0 for the idle lanes of the 8. */
+export function transpose_x8_f32(x: usize, cols: i32, b0: i32, lanes: i32, xt: usize): void {
+  const base = x + ((<usize>b0 * <usize>cols) << 2);
+  const stride = <usize>cols << 2;
+  if (lanes == 8) {
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      for (let half = 0; half < 2; half++) {
+        const src = base + <usize>(4 * half) * stride + (<usize>c << 2);
+        const r0 = v128.load(src);
+        const r1 = v128.load(src + stride);
+        const r2 = v128.load(src + 2 * stride);
+        const r3 = v128.load(src + 3 * stride);
+        transpose4(r0, r1, r2, r3, xt + (<usize>c << 5) + (<usize>half << 4), 32);
+      }
+    }
+    for (; c < cols; c++)
+      for (let l = 0; l < 8; l++)
+        store<f32>(xt + (<usize>c << 5) + (<usize>l << 2), load<f32>(base + <usize>l * stride + (<usize>c << 2)));
+    return;
+  }
+  memory.fill(xt, 0, <usize>cols << 5);
   for (let l = 0; l < lanes; l++) {
-    const row = base + ((<usize>l * <usize>rows) << 2);
-    for (let r = 0; r < rows; r++) {
-      let v = load<f32>(y4 + (<usize>r << 4) + (<usize>l << 2));
-      if (bias != 0) v += load<f32>(bias + (<usize>r << 2));
+    const src = base + <usize>l * stride;
+    const dst = xt + (<usize>l << 2);
+    for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>c << 5), load<f32>(src + (<usize>c << 2)));
+  }
+}
+
+/** y[(b0 + l)·rows + r] = act(y8[r][l] + bias[r]) for l < lanes; act is max(0, ·) when relu ≠ 0. */
+export function untranspose_x8_f32(y8: usize, rows: i32, lanes: i32, bias: usize, relu: i32, y: usize, b0: i32): void {
+  const base = y + ((<usize>b0 * <usize>rows) << 2);
+  const stride = <usize>rows << 2;
+  let r = 0;
+  if (lanes == 8) {
+    // Four output rows at a time: y8's 4×4 blocks transposed straight into the samples' rows.
+    for (; r + 4 <= rows; r += 4) {
+      for (let half = 0; half < 2; half++) {
+        const src = y8 + (<usize>r << 5) + (<usize>half << 4);
+        const dst = base + <usize>(4 * half) * stride + (<usize>r << 2);
+        transpose4(v128.load(src), v128.load(src, 32), v128.load(src, 64), v128.load(src, 96), dst, stride);
+      }
+    }
+    if (bias != 0 || relu != 0) {
+      const zero = f32x4.splat(0);
+      for (let l = 0; l < 8; l++) {
+        const row = base + <usize>l * stride;
+        for (let i = 0; i < r; i += 4) {
+          let v = v128.load(row + (<usize>i << 2));
+          if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>i << 2)));
+          if (relu != 0) v = f32x4.max(v, zero);
+          v128.store(row + (<usize>i << 2), v);
+        }
+      }
+    }
+  }
+  for (let l = 0; l < lanes; l++) {
+    const row = base + <usize>l * stride;
+    for (let i = r; i < rows; i++) {
+      let v = load<f32>(y8 + (<usize>i << 5) + (<usize>l << 2));
+      if (bias != 0) v += load<f32>(bias + (<usize>i << 2));
       if (relu != 0) v = max<f32>(v, 0);
-      store<f32>(row + (<usize>r << 2), v);
+      store<f32>(row + (<usize>i << 2), v);
     }
   }
 }

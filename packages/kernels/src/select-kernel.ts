@@ -252,7 +252,8 @@ export function makeResident(p: PackedSparseLinear): void {
 
 /** A packed (CSC, zero-input skipping) sparse layer; its weights were validated when packed. */
 export function dispatchPackedSparse(x: Float32Array, batch: number, p: PackedSparseLinear, y: Float32Array): void {
-  const arena = arenaFor(batch * p.rowIndices.length);
+  // The weights are resident, so only x and y are copied: wasm pays off even for tiny layers.
+  const arena = forcedTier === "js" ? null : simdArena();
   if (arena !== null) {
     packedSparseWasm(arena, x, batch, p, y);
     return;
@@ -313,7 +314,7 @@ export function getKernelInfo(): KernelInfo {
           sparseCodebookLinear: "spmm_f32csrlut_x4__wasmsimd",
           sparseCodebookLinearSmallBatch: "spmv_f32csrlut_1x4__wasmsimd",
           sparseCodebookLinearSmallBatch4Bit: "spmv_f32csrlut16_1x4__wasmsimd",
-          sparseLinearPacked: "spmm_f32csclut_x4__wasmsimd",
+          sparseLinearPacked: "spmm_f32csclut_x8__wasmsimd",
           sparseLinearPackedSmallBatch: "spmv_f32csclut_1x1__wasmsimd",
         }
       : {

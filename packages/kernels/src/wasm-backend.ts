@@ -118,7 +118,7 @@ export interface WasmKernelExports {
     relu: number,
     y: number,
   ): void;
-  spmm_f32csclut_x4__wasmsimd(
+  spmm_f32csclut_x8__wasmsimd(
     colPointers: number,
     rowIndices: number,
     values: number,
@@ -127,10 +127,10 @@ export interface WasmKernelExports {
     codebook: number,
     xt: number,
     cols: number,
-    y4: number,
+    y8: number,
   ): void;
-  transpose_x4_f32(x: number, cols: number, b0: number, lanes: number, xt: number): void;
-  untranspose_x4_f32(y4: number, rows: number, lanes: number, bias: number, relu: number, y: number, b0: number): void;
+  transpose_x8_f32(x: number, cols: number, b0: number, lanes: number, xt: number): void;
+  untranspose_x8_f32(y8: number, rows: number, lanes: number, bias: number, relu: number, y: number, b0: number): void;
   check_csr_indices(
     columnIndices: number,
     nnz: number,

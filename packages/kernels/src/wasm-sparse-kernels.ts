@@ -132,8 +132,8 @@ export function residentSparse(arena: WasmArena, p: PackedSparseLinear): Residen
 
 /**
  * A packed sparse layer on its resident copy: below SPMV_MAX_BATCH rows one sample at a time
- * (spmv_f32csclut_1x1), from there on four samples per pass with the lanes across the batch
- * (spmm_f32csclut_x4), skipping a column only when all four inputs are zero.
+ * (spmv_f32csclut_1x1), from there on eight samples per pass with the lanes across the batch
+ * (spmm_f32csclut_x8), skipping a column only when all eight inputs are zero.
  */
 export function packedSparseWasm(
   arena: WasmArena,
@@ -147,47 +147,70 @@ export function packedSparseWasm(
   const rows = p.outFeatures;
   const cols = p.inFeatures;
   const relu = p.activation === "relu" ? 1 : 0;
-  withScratch(arena, (scratch) => {
-    const xp = scratch.copyIn(x);
-    const out = scratch.alloc(batch * rows * 4);
-    if (batch < SPMV_MAX_BATCH) {
-      ex.spmv_f32csclut_1x1__wasmsimd(
+  const tiled = batch >= SPMV_MAX_BATCH;
+  // One buffer per arena for x, y and the tile scratch, kept between calls: these calls are
+  // small enough that allocating and releasing scratch blocks was a visible share of them.
+  const xBytes = x.byteLength;
+  const yBytes = batch * rows * 4;
+  const tileBytes = tiled ? (cols + rows) * 32 : 0;
+  const base = ioBuffer(arena, xBytes + yBytes + tileBytes);
+  const xp = base;
+  const out = base + align16(xBytes);
+  arena.f32(xp, x.length).set(x);
+  if (!tiled) {
+    ex.spmv_f32csclut_1x1__wasmsimd(
+      w.colPointers,
+      w.rowIndices,
+      w.values,
+      w.codes,
+      w.codeBytes,
+      w.codebook,
+      xp,
+      rows,
+      cols,
+      batch,
+      w.bias,
+      relu,
+      out,
+    );
+  } else {
+    const xt = out + align16(yBytes);
+    const y8 = xt + cols * 32;
+    const acc = arena.f32(y8, rows * 8);
+    for (let b0 = 0; b0 < batch; b0 += 8) {
+      const lanes = Math.min(8, batch - b0);
+      ex.transpose_x8_f32(xp, cols, b0, lanes, xt);
+      acc.fill(0);
+      ex.spmm_f32csclut_x8__wasmsimd(
         w.colPointers,
         w.rowIndices,
         w.values,
         w.codes,
         w.codeBytes,
         w.codebook,
-        xp,
-        rows,
+        xt,
         cols,
-        batch,
-        w.bias,
-        relu,
-        out,
+        y8,
       );
-    } else {
-      const xt = scratch.alloc(cols * 16);
-      const y4 = scratch.alloc(rows * 16);
-      const acc = arena.f32(y4, rows * 4);
-      for (let b0 = 0; b0 < batch; b0 += 4) {
-        const lanes = Math.min(4, batch - b0);
-        ex.transpose_x4_f32(xp, cols, b0, lanes, xt);
-        acc.fill(0);
-        ex.spmm_f32csclut_x4__wasmsimd(
-          w.colPointers,
-          w.rowIndices,
-          w.values,
-          w.codes,
-          w.codeBytes,
-          w.codebook,
-          xt,
-          cols,
-          y4,
-        );
-        ex.untranspose_x4_f32(y4, rows, lanes, w.bias, relu, out, b0);
-      }
+      ex.untranspose_x8_f32(y8, rows, lanes, w.bias, relu, out, b0);
     }
-    y.set(arena.f32(out, batch * rows));
-  });
+  }
+  y.set(arena.f32(out, batch * rows));
+}
+
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+const ioBuffers = new WeakMap<WasmArena, { ptr: number; bytes: number }>();
+
+/** A block of at least `bytes` that stays allocated in this arena (grown by replacing it). */
+function ioBuffer(arena: WasmArena, bytes: number): number {
+  const held = ioBuffers.get(arena);
+  if (held !== undefined && held.bytes >= bytes + 48) return held.ptr;
+  if (held !== undefined) arena.release(held.ptr);
+  const size = Math.max(bytes + 48, 2 * (held?.bytes ?? 0));
+  const ptr = arena.alloc(size);
+  ioBuffers.set(arena, { ptr, bytes: size });
+  return ptr;
 }

@@ -193,7 +193,7 @@ describe("mc compress", () => {
     expect(forced.stdout).toMatch(/layer\.weight\s+\[64, 32\]\s+sparse-shared\s+50\.0%/);
   });
 
-  it("rejects bad option values, the wrong input format and --no-huffman with one line each", async () => {
+  it("rejects bad option values and the wrong input format with one line each", async () => {
     const target = join(dir, "never.mcz");
     expectOneLineError(
       await mc(["compress", safetensorsPath, "-o", target, "--sparsity", "1.5"]),
@@ -204,8 +204,8 @@ describe("mc compress", () => {
       "--bits must be an integer",
     );
     expectOneLineError(
-      await mc(["compress", safetensorsPath, "-o", target, "--no-huffman"]),
-      "--no-huffman is not supported yet",
+      await mc(["compress", safetensorsPath, "-o", target, "--no-huffman", "--index-bits", "0"]),
+      "--index-bits must be",
     );
     expectOneLineError(await mc(["compress", onnxPath, "-o", target]), "is not a .safetensors file");
     expectOneLineError(await mc(["compress", safetensorsPath]), "give the output file with -o");
@@ -218,6 +218,129 @@ describe("mc compress", () => {
     expectOneLineError(await mc(["compress", fake, "-o", target]), "cannot process");
     expect(existsSync(target)).toBe(false);
   });
+});
+
+describe("mc compress --no-huffman", () => {
+  // Normal weights: after magnitude pruning the kept tails crowd the inner clusters and the gaps
+  // are geometric, so Huffman codes are shorter than the fixed widths (skewed symbol statistics).
+  const skewedPath = join(dir, "skewed.safetensors");
+  const normal = new Float32Array(128 * 96).map(() => rng.normal());
+  const outputs = { huffman: join(dir, "skewed.huffman.mcz"), packed: join(dir, "skewed.packed.mcz") };
+  type Report = {
+    outputBytes: number;
+    entropyCoding: string;
+    layers: Array<{
+      name: string;
+      encoding: string;
+      bytes: number;
+      entropyCoding?: string;
+      weightBitsPacked?: number;
+      indexBitsPacked?: number;
+      weightBitsHuffman?: number;
+      indexBitsHuffman?: number;
+    }>;
+  };
+  const reports: Partial<Record<"huffman" | "packed", Report>> = {};
+
+  beforeAll(async () => {
+    await writeSafetensors(skewedPath, {
+      "fc.weight": { data: normal, shape: [128, 96] },
+      "fc.bias": { data: normal.slice(0, 128), shape: [128] },
+    });
+    for (const variant of ["huffman", "packed"] as const) {
+      const flags = variant === "packed" ? ["--no-huffman"] : [];
+      const result = await mc(["compress", skewedPath, "-o", outputs[variant], "--bits", "5", "--json", ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      reports[variant] = JSON.parse(result.stdout);
+    }
+  });
+
+  it("writes bit-packed layers that decode to exactly the dense weights of the Huffman file", async () => {
+    const [huffman, packed] = await Promise.all([readMcz(outputs.huffman), readMcz(outputs.packed)]);
+    expect(packed.entries.map((e) => e.name)).toEqual(huffman.entries.map((e) => e.name));
+    for (const [i, entry] of packed.entries.entries()) {
+      const reference = huffman.entries[i]!;
+      expect(entry.encoding, entry.name).toBe(reference.encoding);
+      if (entry.encoding === "sparse-shared" && reference.encoding === "sparse-shared") {
+        expect(entry.entropyCoding).toBe("none");
+        expect(reference.entropyCoding).toBe("huffman");
+      }
+      const a = new Uint32Array(expandMczEntry(entry).data.buffer);
+      const b = new Uint32Array(expandMczEntry(reference).data.buffer);
+      expect(a.length, entry.name).toBe(b.length);
+      const at = a.findIndex((bits, j) => bits !== b[j]);
+      expect(at, `${entry.name}: first differing index ${at} of ${a.length}`).toBe(-1);
+    }
+    expect(packed.entries.find((e) => e.name === "fc.weight")?.encoding).toBe("sparse-shared");
+  });
+
+  it("the packed file is larger than the Huffman one on skewed weights, and reports P+Q bits only", () => {
+    const { huffman, packed } = reports as Required<typeof reports>;
+    expect(statSync(outputs.packed).size).toBe(packed.outputBytes);
+    expect(packed.outputBytes).toBeGreaterThan(huffman.outputBytes);
+    expect(packed.entropyCoding).toBe("none");
+    expect(huffman.entropyCoding).toBe("huffman");
+    const packedLayer = packed.layers.find((l) => l.name === "fc.weight")!;
+    const huffmanLayer = huffman.layers.find((l) => l.name === "fc.weight")!;
+    expect(packedLayer).toMatchObject({ entropyCoding: "none", weightBitsPacked: 5, indexBitsPacked: 5 });
+    expect(packedLayer.weightBitsHuffman).toBeUndefined();
+    expect(packedLayer.indexBitsHuffman).toBeUndefined();
+    expect(huffmanLayer.weightBitsHuffman! + huffmanLayer.indexBitsHuffman!).toBeLessThan(10);
+    expect(packedLayer.bytes).toBeGreaterThan(huffmanLayer.bytes);
+  });
+
+  it("prints the packed per-layer report and --help describes the flag", async () => {
+    const text = await mc(["compress", skewedPath, "-o", outputs.packed, "--force", "--no-huffman"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("bits/entry P+Q (packed)");
+    expect(text.stdout).not.toContain("P+Q+H");
+    expect(text.stdout).toMatch(/fc\.weight\s+\[128, 96\]\s+sparse-shared\s+90\.0%\s+5\s+5\+5\s/);
+    const help = await mc(["compress", "--help"]);
+    expect(help.stdout).toMatch(/--no-huffman\s+store the indices bit-packed/);
+    expect(help.stdout).not.toContain("not supported");
+  });
+
+  it("inspect lists the packed layer and its P+Q size breakdown, bytes adding up to the file", async () => {
+    const result = await mc(["inspect", outputs.packed, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const inspected = JSON.parse(result.stdout);
+    const layer = inspected.layers.find((l: { name: string }) => l.name === "fc.weight");
+    expect(layer).toMatchObject({ encoding: "sparse-shared", entropyCoding: "none", shape: [128, 96], bits: 5 });
+    expect(layer.dtype).toContain("packed");
+    expect(layer.sparsity).toBeCloseTo(0.9, 3);
+    const layerBytes = inspected.layers.reduce((sum: number, l: { bytes: number }) => sum + l.bytes, 0);
+    expect(layerBytes + inspected.sizeBreakdown.containerBytes).toBe(statSync(outputs.packed).size);
+    expect(inspected.sizeBreakdown.totals.huffmanTables).toBe(0);
+    const text = await mc(["inspect", outputs.packed]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/fc\.weight\s+sparse-shared\s+codebook 32 × f32, packed/);
+    expect(text.stdout).toContain("| fc.weight | sparse-shared | 12288 | 10.0% | 5 | 5 |");
+    expect(text.stdout).not.toContain("P+Q+H");
+  });
+
+  it("mc eval runs a packed LeNet-300-100 through the sparse kernels to the same result as the Huffman file", async () => {
+    const lenet = join(dir, "lenet-packed-check.safetensors");
+    const parameters = saveParameters(createLenet300100({ seed: 9 }));
+    await writeSafetensors(
+      lenet,
+      Object.fromEntries(
+        Object.entries(parameters).map(([k, v]) => [k, { data: v.data as Float32Array, shape: v.shape }]),
+      ),
+    );
+    const evaluations: Array<{ correct: number; count: number; architecture: string }> = [];
+    for (const flags of [[], ["--no-huffman"]]) {
+      const out = join(dir, `lenet-check${flags.length}.mcz`);
+      const compressed = await mc(["compress", lenet, "-o", out, "--architecture", "lenet-300-100", ...flags]);
+      expect(compressed.code, compressed.stderr).toBe(0);
+      const result = await mc(["eval", out, "--json"]);
+      expect(result.code, result.stderr).toBe(0);
+      evaluations.push(JSON.parse(result.stdout));
+    }
+    const [huffman, packed] = evaluations as [(typeof evaluations)[0], (typeof evaluations)[0]];
+    expect(packed.architecture).toBe("lenet-300-100");
+    expect(packed.count).toBe(2000);
+    expect(packed.correct).toBe(huffman.correct);
+  }, 60_000);
 });
 
 describe("mc quantize", () => {

@@ -3,7 +3,9 @@
  * (keeping 8 % / 9 % / 26 % of fc1/fc2/fc3, Han et al. 2016 Table 1), retrain with masks,
  * share weights (6-bit codebooks: 63 centroids + the exact zero), encode with 5-bit relative
  * indices and Huffman coding. The file is decoded again and evaluated, so the accuracy shown
- * is the accuracy of the bytes on disk. Seeded; writes results/deep-compression-lenet.json.
+ * is the accuracy of the bytes on disk. The same layers are also stored bit-packed
+ * (`entropyCoding: "none"`, Deep Compression's P+Q without H) to measure what Huffman buys.
+ * Seeded; writes results/deep-compression-lenet.json.
  *
  *   pnpm experiment
  */
@@ -83,6 +85,16 @@ const fresh = createLenet300100({ seed: 99 });
 loadParameters(fresh, Object.fromEntries(decoded.entries.map((e) => [e.name, expandMczEntry(e)])));
 const fromFile = evaluate(fresh, testSet);
 const breakdown = mczSizeBreakdown(bytes);
+
+// The same model with bit-packed indices: same tensors, no Huffman stage.
+const packedBytes = encodeMcz({
+  entries: entries.map((e) => (e.encoding === "sparse-shared" ? { ...e, entropyCoding: "none" as const } : e)),
+  metadata: { model: "lenet-300-100", dataset: "mnist 8000/2000", seed: String(seed) },
+});
+const packedFresh = createLenet300100({ seed: 98 });
+loadParameters(packedFresh, Object.fromEntries(decodeMcz(packedBytes).entries.map((e) => [e.name, expandMczEntry(e)])));
+const fromPackedFile = evaluate(packedFresh, testSet);
+const packedBreakdown = mczSizeBreakdown(packedBytes);
 log(
   `shared ${(sharedAccuracy.accuracy * 100).toFixed(2)} %, from the .mcz file ${(fromFile.accuracy * 100).toFixed(2)} %`,
 );
@@ -90,6 +102,10 @@ console.log(
   `\nfp32 safetensors ${fp32Bytes} bytes → .mcz ${bytes.length} bytes = ${(fp32Bytes / bytes.length).toFixed(1)}× smaller\n`,
 );
 console.log(formatSizeBreakdown(breakdown));
+console.log(
+  `\nbit-packed (no Huffman): .mcz ${packedBytes.length} bytes = ${(fp32Bytes / packedBytes.length).toFixed(1)}× smaller, accuracy from the file ${(fromPackedFile.accuracy * 100).toFixed(2)} %\n`,
+);
+console.log(formatSizeBreakdown(packedBreakdown));
 
 mkdirSync(join(here, "..", "results"), { recursive: true });
 writeFileSync(
@@ -105,12 +121,19 @@ writeFileSync(
         prunedRetrained: pruned.accuracy,
         shared: sharedAccuracy.accuracy,
         decodedFromFile: fromFile.accuracy,
+        decodedFromPackedFile: fromPackedFile.accuracy,
       },
       fp32SafetensorsBytes: fp32Bytes,
       mczBytes: bytes.length,
       ratioVsFp32Safetensors: fp32Bytes / bytes.length,
       breakdown,
       table: formatSizeBreakdown(breakdown),
+      packed: {
+        mczBytes: packedBytes.length,
+        ratioVsFp32Safetensors: fp32Bytes / packedBytes.length,
+        breakdown: packedBreakdown,
+        table: formatSizeBreakdown(packedBreakdown),
+      },
     },
     null,
     2,

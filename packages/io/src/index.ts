@@ -14,15 +14,17 @@ export {
   writeMcz,
 } from "./mcz";
 export { mczMagic, mczMajorVersion, mczMinorVersion } from "./mcz-container";
-export type {
-  McDenseEntry,
-  McEncoding,
-  McEntry,
-  McFloatDtype,
-  McLowRankEntry,
-  McModel,
-  McQuantizedEntry,
-  McSparseSharedEntry,
+export {
+  type McDenseEntry,
+  type McEncoding,
+  type McEntropyCoding,
+  type McEntry,
+  type McFloatDtype,
+  type McLowRankEntry,
+  type McModel,
+  type McQuantizedEntry,
+  type McSparseSharedEntry,
+  mcEntropyCodings,
 } from "./mcz-entries";
 export { MczFile, type MczTensorInfo, openMcz } from "./mcz-file";
 export { dequantizeLike, type QuantDtype, type QuantizedTensorLike } from "./quantized";
@@ -69,6 +71,7 @@ export {
   type SizeCategory,
 } from "./size-breakdown";
 export {
+  clusterIndexBits,
   type SparseSharedOptions,
   type SparseSharedTensor,
   sparseSharedFromIndices,

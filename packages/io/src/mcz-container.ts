@@ -8,7 +8,7 @@ import { isJsonObject, type JsonObject, type JsonValue, parseStrictJson } from "
  *
  *   0  8  magic 89 4D 43 5A 0D 0A 1A 0A ("\x89MCZ\r\n\x1a\n")
  *   8  2  major version (u16 LE) = 1
- *  10  2  minor version (u16 LE) = 0
+ *  10  2  minor version (u16 LE): 0, or 1 when a 1.1 feature is used
  *  12  4  header length H (u32 LE)
  *  16  4  CRC-32 of bytes 8..15 followed by the H header bytes (u32 LE)
  *  20  H  header: UTF-8 JSON
@@ -16,7 +16,12 @@ import { isJsonObject, type JsonObject, type JsonValue, parseStrictJson } from "
 
 export const mczMagic = new Uint8Array([0x89, 0x4d, 0x43, 0x5a, 0x0d, 0x0a, 0x1a, 0x0a]);
 export const mczMajorVersion = 1;
-export const mczMinorVersion = 0;
+/**
+ * The newest minor version this implementation reads and writes. A file records the lowest minor
+ * version that defines everything in it (1.1 added packed sparse-shared indices), so files
+ * without 1.1 features stay byte-identical to 1.0 files.
+ */
+export const mczMinorVersion = 1;
 export const mczPreambleBytes = 20;
 /** Largest accepted JSON header. */
 export const maxMczHeaderBytes = 64 * 1024 * 1024;
@@ -35,6 +40,8 @@ export interface ContainerTensor {
   header: JsonObject;
   /** Sections in file order: role → bytes. */
   sections: Array<[string, Uint8Array]>;
+  /** The lowest format minor version that defines this tensor's header (default 0). */
+  minorVersion?: number;
 }
 
 /** Lays out and serializes a container: header JSON with section records, then the sections. */
@@ -52,13 +59,14 @@ export function writeContainer(metadata: Record<string, string>, tensors: readon
     }
     headerTensors.push({ ...tensor.header, sections });
   }
+  const minor = tensors.reduce((version, tensor) => Math.max(version, tensor.minorVersion ?? 0), 0);
   const json = new TextEncoder().encode(JSON.stringify({ metadata, tensors: headerTensors }));
   const dataStart = align8(mczPreambleBytes + json.length);
   const out = new Uint8Array(dataStart + offset);
   out.set(mczMagic, 0);
   const view = new DataView(out.buffer);
   view.setUint16(8, mczMajorVersion, true);
-  view.setUint16(10, mczMinorVersion, true);
+  view.setUint16(10, minor, true);
   view.setUint32(12, json.length, true);
   view.setUint32(16, crc32(json, crc32(out.subarray(8, 16))), true);
   out.set(json, mczPreambleBytes);

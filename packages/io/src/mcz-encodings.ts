@@ -1,3 +1,4 @@
+import { packBits, unpackBits } from "@mc/cluster";
 import {
   elementCount,
   FormatError,
@@ -9,16 +10,17 @@ import {
 } from "@mc/core";
 import { huffmanDecodeSymbols, huffmanEncodeSymbols, maxHuffmanAlphabet } from "./huffman";
 import type { ContainerTensor } from "./mcz-container";
-import type {
-  McDenseEntry,
-  McEntry,
-  McFloatDtype,
-  McLowRankEntry,
-  McQuantizedEntry,
-  McSparseSharedEntry,
+import {
+  type McDenseEntry,
+  type McEntry,
+  type McFloatDtype,
+  type McLowRankEntry,
+  type McQuantizedEntry,
+  type McSparseSharedEntry,
+  mcEntropyCodings,
 } from "./mcz-entries";
 import { type QuantDtype, type QuantizedTensorLike, quantLayout, quantRanges } from "./quantized";
-import { type SparseSharedTensor, sparseSharedPositions } from "./sparse-shared";
+import { clusterIndexBits, type SparseSharedTensor, sparseSharedPositions } from "./sparse-shared";
 import type { JsonObject, JsonValue } from "./strict-json";
 import { float32FromLittleEndian, littleEndianBytes, uint16FromLittleEndian } from "./typed-bytes";
 
@@ -134,19 +136,41 @@ export function encodeEntry(entry: McEntry): ContainerTensor {
       } catch (error) {
         throw invalid(`${label}: ${(error as Error).message}`, "entries");
       }
+      const entropyCoding = entry.entropyCoding ?? "huffman";
+      if (!mcEntropyCodings.includes(entropyCoding)) {
+        throw invalid(
+          `${label} entropyCoding must be one of ${mcEntropyCodings.map((c) => `"${c}"`).join(", ")}, got ${JSON.stringify(entropyCoding)}`,
+          "entries",
+          entropyCoding,
+        );
+      }
+      const header: JsonObject = {
+        ...base,
+        shape: [...s.shape],
+        indexBits: s.indexBits,
+        entryCount: s.gaps.length,
+        codebookSize: s.codebook.length,
+        codebookDtype,
+      };
+      const codebook: [string, Uint8Array] = ["codebook", floatBytes(s.codebook, codebookDtype)];
+      if (entropyCoding === "none") {
+        // Huffman is the default and is written by omission, so 1.0 files keep their bytes.
+        return {
+          header: { ...header, entropyCoding },
+          sections: [
+            codebook,
+            ["indexStream", packBits(s.gaps, s.indexBits)],
+            ["clusterStream", packBits(s.codes, clusterIndexBits(s.codebook.length))],
+          ],
+          minorVersion: 1,
+        };
+      }
       const gaps = huffmanEncodeSymbols(s.gaps, 2 ** s.indexBits);
       const codes = huffmanEncodeSymbols(s.codes, s.codebook.length);
       return {
-        header: {
-          ...base,
-          shape: [...s.shape],
-          indexBits: s.indexBits,
-          entryCount: s.gaps.length,
-          codebookSize: s.codebook.length,
-          codebookDtype,
-        },
+        header,
         sections: [
-          ["codebook", floatBytes(s.codebook, codebookDtype)],
+          codebook,
           ["indexTable", gaps.table],
           ["indexStream", gaps.stream],
           ["clusterTable", codes.table],
@@ -242,8 +266,27 @@ function readInteger(value: JsonValue | undefined, label: string, field: string,
   return value;
 }
 
+/**
+ * Unpacks `count` fixed-width values after checking the section is exactly as long as they need
+ * (so the allocation is bounded by the file) and that the bits after the last value are zero.
+ */
+function readPacked(bytes: Uint8Array, bits: number, count: number, label: string, role: string): Uint16Array {
+  const needed = Math.ceil((count * bits) / 8);
+  if (bytes.length !== needed)
+    bad(label, `section "${role}" has ${bytes.length} bytes, ${count} values of ${bits} bits need ${needed}`);
+  const usedBits = (count * bits) % 8;
+  if (usedBits !== 0 && (bytes[needed - 1] as number) >> usedBits !== 0)
+    bad(label, `section "${role}" has nonzero padding bits after its last value`);
+  return unpackBits(bytes, bits, count);
+}
+
 /** Rebuilds one entry from its validated header object and CRC-checked sections. */
-export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array>, index: number): McEntry {
+export function decodeEntry(
+  header: JsonObject,
+  sections: Map<string, Uint8Array>,
+  index: number,
+  minorVersion: number,
+): McEntry {
   const name = header.name;
   if (typeof name !== "string") bad(`tensor ${index}`, "has no string name");
   const label = `tensor ${JSON.stringify(name)}`;
@@ -325,19 +368,49 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
       return entry;
     }
     case "sparse-shared": {
-      expectKeys(
-        header,
-        ["name", "kind", "encoding", "shape", "indexBits", "entryCount", "codebookSize", "codebookDtype"],
+      const keys = ["name", "kind", "encoding", "shape", "indexBits", "entryCount", "codebookSize", "codebookDtype"];
+      const packed = Object.hasOwn(header, "entropyCoding");
+      if (packed) {
+        keys.push("entropyCoding");
+        // Only the non-default value is ever written: one byte sequence per model.
+        if (header.entropyCoding !== "none")
+          bad(label, `entropyCoding must be "none" when present, got ${JSON.stringify(header.entropyCoding)}`);
+        if (minorVersion < 1)
+          bad(label, `uses entropyCoding, which format version 1.1 introduced, but the file says 1.${minorVersion}`);
+      }
+      expectKeys(header, keys, label);
+      expectSections(
+        sections,
+        packed
+          ? ["codebook", "indexStream", "clusterStream"]
+          : ["codebook", "indexTable", "indexStream", "clusterTable", "clusterStream"],
         label,
       );
-      expectSections(sections, ["codebook", "indexTable", "indexStream", "clusterTable", "clusterStream"], label);
       const { shape } = readShape(header.shape, label);
       const indexBits = readInteger(header.indexBits, label, "indexBits", 1, 16);
       const codebookSize = readInteger(header.codebookSize, label, "codebookSize", 1, maxHuffmanAlphabet);
       const codebookDtype = readFloatDtype(header.codebookDtype, label, "codebookDtype");
-      // Every entry takes at least one bit of each stream, which bounds the allocation by the file size.
-      const entryCount = readInteger(header.entryCount, label, "entryCount", 0, section("indexStream").length * 8);
+      // Every entry takes at least one bit of each stream (indexBits when packed), which bounds the
+      // allocation by the file size.
+      const maxEntries = Math.floor((section("indexStream").length * 8) / (packed ? indexBits : 1));
+      const entryCount = readInteger(header.entryCount, label, "entryCount", 0, maxEntries);
       const codebook = readFloats(section("codebook"), codebookDtype, codebookSize, label, "codebook");
+      if (packed) {
+        const gaps = readPacked(section("indexStream"), indexBits, entryCount, label, "indexStream");
+        const codeBits = clusterIndexBits(codebookSize);
+        const codes = readPacked(section("clusterStream"), codeBits, entryCount, label, "clusterStream");
+        const sparse: SparseSharedTensor = {
+          shape,
+          codebook,
+          indexBits,
+          gaps,
+          codes: codebookSize <= 256 ? Uint8Array.from(codes) : codes,
+        };
+        // Positions inside the tensor, cluster indices inside the codebook (a 5-entry codebook packs in 3 bits).
+        sparseSharedPositions(sparse, `${decodeCaller}: ${label}`);
+        const entry: McSparseSharedEntry = { name, kind, encoding, sparse, codebookDtype, entropyCoding: "none" };
+        return entry;
+      }
       if (section("indexTable").length !== 4 + 2 ** indexBits)
         bad(label, `index table must have ${2 ** indexBits} symbols for ${indexBits}-bit relative indices`);
       if (section("clusterTable").length !== 4 + codebookSize)
@@ -362,7 +435,7 @@ export function decodeEntry(header: JsonObject, sections: Map<string, Uint8Array
         codes: codebookSize <= 256 ? Uint8Array.from(codeSymbols) : Uint16Array.from(codeSymbols),
       };
       sparseSharedPositions(sparse, `${decodeCaller}: ${label}`);
-      const entry: McSparseSharedEntry = { name, kind, encoding, sparse, codebookDtype };
+      const entry: McSparseSharedEntry = { name, kind, encoding, sparse, codebookDtype, entropyCoding: "huffman" };
       return entry;
     }
     case "low-rank": {

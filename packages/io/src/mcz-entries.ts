@@ -10,6 +10,14 @@ import type { SparseSharedTensor } from "./sparse-shared";
 
 export type McFloatDtype = "f32" | "f16";
 
+/**
+ * How a sparse-shared entry stores its relative indices and cluster indices: canonical Huffman
+ * codes (Deep Compression's last stage, the default) or fixed-width bit packing (`indexBits` and
+ * `ceil(log2 codebookSize)` bits per entry: larger, but no tables and a trivially seekable stream).
+ */
+export type McEntropyCoding = "huffman" | "none";
+export const mcEntropyCodings: readonly McEntropyCoding[] = ["huffman", "none"];
+
 interface McEntryBase {
   name: string;
   /** What the tensor is, e.g. "linear.weight", "conv.weight", "bias" (free text, default "other"). */
@@ -29,12 +37,14 @@ export interface McQuantizedEntry extends McEntryBase {
   quantized: QuantizedTensorLike;
 }
 
-/** Deep Compression: pruned + weight-shared, Huffman-coded relative indices and cluster indices. */
+/** Deep Compression: pruned + weight-shared, Huffman-coded (or bit-packed) relative indices and cluster indices. */
 export interface McSparseSharedEntry extends McEntryBase {
   encoding: "sparse-shared";
   sparse: SparseSharedTensor;
   /** Storage of the codebook; fp16 rounds the centroids. */
   codebookDtype?: McFloatDtype;
+  /** Huffman codes (default) or fixed-width packing of the indices; decoding gives the same tensor either way. */
+  entropyCoding?: McEntropyCoding;
 }
 
 /** A factor pair `W ≈ left · right`, left [rows, rank], right [rank, columns]. */

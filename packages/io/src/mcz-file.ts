@@ -144,7 +144,7 @@ export class MczFile {
     );
     const label = `tensor ${JSON.stringify(header.name)}`;
     const sections = checkTensorSections(region, start, records, label, this.layout.dataStart, caller);
-    return decodeEntry(header, sections, index);
+    return decodeEntry(header, sections, index, this.layout.minorVersion);
   }
 
   /** Yields entries one at a time in file order. */

@@ -69,7 +69,7 @@ export function decodeMcz(bytes: Uint8Array): DecodedMcz {
   const container = readContainer(bytes, caller);
   const names = new Set<string>();
   const entries = container.tensors.map(({ header, sections }, index) => {
-    const entry = decodeEntry(header, sections, index);
+    const entry = decodeEntry(header, sections, index, container.minorVersion);
     if (names.has(entry.name))
       throw new FormatError({ message: `${caller}: duplicate tensor name ${JSON.stringify(entry.name)}` });
     names.add(entry.name);

@@ -1,12 +1,15 @@
 import { elementCount } from "@mc/core";
 import { align8, readContainer } from "./mcz-container";
 import { decodeEntry } from "./mcz-encodings";
+import type { McEntropyCoding } from "./mcz-entries";
+import { clusterIndexBits } from "./sparse-shared";
 
 /**
  * Where the bytes of an `.mcz` file go, per layer and per kind of section, in the spirit of
  * Deep Compression's Tables 2–5 (Han et al. 2016): stored weight density, bits per stored
- * weight and per relative index before (P+Q) and after Huffman coding (P+Q+H), and the
- * compression ratio against fp32. Every byte of the file is counted exactly once.
+ * weight and per relative index before (P+Q) and after Huffman coding (P+Q+H; absent for
+ * bit-packed layers, whose streams hold exactly the P+Q bits), and the compression ratio
+ * against fp32. Every byte of the file is counted exactly once.
  */
 
 export type SizeCategory =
@@ -64,10 +67,12 @@ export interface LayerSize {
   storedEntries?: number;
   fillerCount?: number;
   density?: number;
-  /** sparse-shared only, per stored entry: ceil(log2 codebookSize) and the Huffman stream's bits. */
+  /** sparse-shared only: Huffman-coded or fixed-width packed indices. */
+  entropyCoding?: McEntropyCoding;
+  /** sparse-shared only, per stored entry: ceil(log2 codebookSize), and the Huffman stream's bits (Huffman only). */
   weightBitsPacked?: number;
   weightBitsHuffman?: number;
-  /** sparse-shared only, per stored entry: indexBits and the Huffman stream's bits. */
+  /** sparse-shared only, per stored entry: indexBits, and the Huffman stream's bits (Huffman only). */
   indexBitsPacked?: number;
   indexBitsHuffman?: number;
 }
@@ -98,7 +103,7 @@ export function mczSizeBreakdown(bytes: Uint8Array): MczSizeBreakdown {
   let layerBytes = 0;
   let denseTotal = 0;
   container.tensors.forEach(({ header, sections, records }, index) => {
-    const entry = decodeEntry(header, sections, index);
+    const entry = decodeEntry(header, sections, index, container.minorVersion);
     const categories = emptyCategories();
     const sectionSizes: Record<string, number> = {};
     const recordJson: Record<string, number[]> = {};
@@ -136,10 +141,13 @@ export function mczSizeBreakdown(bytes: Uint8Array): MczSizeBreakdown {
       layer.storedEntries = entries;
       layer.fillerCount = fillers;
       layer.density = count === 0 ? 0 : (entries - fillers) / count;
-      layer.weightBitsPacked = Math.max(1, Math.ceil(Math.log2(sparse.codebook.length)));
+      layer.entropyCoding = entry.entropyCoding ?? "huffman";
+      layer.weightBitsPacked = clusterIndexBits(sparse.codebook.length);
       layer.indexBitsPacked = sparse.indexBits;
-      layer.weightBitsHuffman = entries === 0 ? 0 : (sectionSizes.clusterStream! * 8) / entries;
-      layer.indexBitsHuffman = entries === 0 ? 0 : (sectionSizes.indexStream! * 8) / entries;
+      if (layer.entropyCoding === "huffman") {
+        layer.weightBitsHuffman = entries === 0 ? 0 : (sectionSizes.clusterStream! * 8) / entries;
+        layer.indexBitsHuffman = entries === 0 ? 0 : (sectionSizes.indexStream! * 8) / entries;
+      }
     }
     for (const c of sizeCategories) totals[c] += categories[c];
     layerBytes += totalBytes;
@@ -163,19 +171,30 @@ function fixed(value: number | undefined, digits = 1): string {
   return value === undefined ? "–" : value.toFixed(digits);
 }
 
-/** A Markdown table in the layout of Deep Compression's per-layer tables. */
+/**
+ * A Markdown table in the layout of Deep Compression's per-layer tables. The Huffman (P+Q+H)
+ * columns are left out when the file's sparse layers are all bit-packed (the P+Q table).
+ */
 export function formatSizeBreakdown(breakdown: MczSizeBreakdown): string {
+  const huffman =
+    breakdown.layers.some((l) => l.entropyCoding === "huffman") ||
+    !breakdown.layers.some((l) => l.entropyCoding === "none");
+  const cells = (row: string[], h: string[]) => (huffman ? [row[0], h[0], row[1], h[1]] : row);
   const lines = [
-    "| layer | encoding | #weights | weights % (P) | weight bits (P+Q) | weight bits (P+Q+H) | index bits (P+Q) | index bits (P+Q+H) | bytes | compress rate |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| layer | encoding | #weights | weights % (P) | ${cells(["weight bits (P+Q)", "index bits (P+Q)"], ["weight bits (P+Q+H)", "index bits (P+Q+H)"]).join(" | ")} | bytes | compress rate |`,
+    `| --- | --- | ---: | ---: | ${cells(["---:", "---:"], ["---:", "---:"]).join(" | ")} | ---: | ---: |`,
   ];
   for (const layer of breakdown.layers) {
+    const bits = cells(
+      [fixed(layer.weightBitsPacked, 0), fixed(layer.indexBitsPacked, 0)],
+      [fixed(layer.weightBitsHuffman), fixed(layer.indexBitsHuffman)],
+    );
     lines.push(
-      `| ${layer.name} | ${layer.encoding} | ${layer.elementCount} | ${layer.density === undefined ? "–" : `${(layer.density * 100).toFixed(1)}%`} | ${fixed(layer.weightBitsPacked, 0)} | ${fixed(layer.weightBitsHuffman)} | ${fixed(layer.indexBitsPacked, 0)} | ${fixed(layer.indexBitsHuffman)} | ${layer.totalBytes} | ${(layer.compressionRatio).toFixed(1)}× |`,
+      `| ${layer.name} | ${layer.encoding} | ${layer.elementCount} | ${layer.density === undefined ? "–" : `${(layer.density * 100).toFixed(1)}%`} | ${bits.join(" | ")} | ${layer.totalBytes} | ${(layer.compressionRatio).toFixed(1)}× |`,
     );
   }
   lines.push(
-    `| total (file, ${breakdown.containerBytes} B container header) | | ${breakdown.denseBytes / 4} | | | | | | ${breakdown.fileBytes} | ${breakdown.compressionRatio.toFixed(1)}× |`,
+    `| total (file, ${breakdown.containerBytes} B container header) | | ${breakdown.denseBytes / 4} |${" |".repeat(huffman ? 5 : 3)} ${breakdown.fileBytes} | ${breakdown.compressionRatio.toFixed(1)}× |`,
   );
   return lines.join("\n");
 }

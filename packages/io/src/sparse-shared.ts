@@ -30,6 +30,16 @@ export interface SparseSharedOptions {
 
 const sparseSharedDefaults = { indexBits: 5 } as const;
 
+/**
+ * Width of one fixed-width cluster index: `ceil(log2 codebookSize)`, at least 1 (the P+Q "weight
+ * bits" of Deep Compression's tables, and the width of packed cluster indices in `.mcz`).
+ */
+export function clusterIndexBits(codebookSize: number): number {
+  let bits = 1;
+  while (2 ** bits < codebookSize) bits++;
+  return bits;
+}
+
 function codeArray(length: number, codebookSize: number): Uint8Array | Uint16Array {
   return codebookSize <= 256 ? new Uint8Array(length) : new Uint16Array(length);
 }

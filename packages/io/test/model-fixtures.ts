@@ -1,5 +1,5 @@
 import { createRng, type Rng } from "@mc/core";
-import type { McEntry, McModel, QuantDtype, QuantizedTensorLike } from "../src/index";
+import type { McEntropyCoding, McEntry, McModel, QuantDtype, QuantizedTensorLike } from "../src/index";
 import { sparseSharedFromIndices } from "../src/index";
 
 /** Seeded models covering every `.mcz` encoding, for round-trip and robustness suites. */
@@ -47,7 +47,8 @@ export function randomQuantized(
   return { data, dtype, shape, scale, zeroPoint, ...layout };
 }
 
-export function sampleModel(seed = 7, size: "small" | "tiny" = "small"): McModel {
+/** `entropyCoding` (when given) is set on the sparse-shared layer "fc1.weight". */
+export function sampleModel(seed = 7, size: "small" | "tiny" = "small", entropyCoding?: McEntropyCoding): McModel {
   const rng = createRng(seed);
   const n = size === "tiny" ? 6 : 24;
   const codebook = Float32Array.from([0, -0.4, -0.1, 0.1, 0.4, 0.9]);
@@ -58,6 +59,7 @@ export function sampleModel(seed = 7, size: "small" | "tiny" = "small"): McModel
       kind: "linear.weight",
       encoding: "sparse-shared",
       sparse: sparseSharedFromIndices({ shape: [n, 10], codebook, indices }, { indexBits: 3 }),
+      ...(entropyCoding ? { entropyCoding } : {}),
     },
     { name: "fc1.bias", kind: "bias", encoding: "dense", tensor: { data: randomFloats(rng, n), shape: [n] } },
     {

@@ -61,9 +61,13 @@ function reseal(bytes: Uint8Array, mutateHeader?: (header: any) => void): Uint8A
   return out;
 }
 
-const tiny = encodeMcz(sampleModel(5, "tiny"));
+// The same small model with its sparse layer Huffman-coded (format 1.0) and bit-packed (1.1).
+const variants: Array<[string, Uint8Array]> = [
+  ["Huffman", encodeMcz(sampleModel(5, "tiny"))],
+  ["packed", encodeMcz(sampleModel(5, "tiny", "none"))],
+];
 
-describe(".mcz robustness", () => {
+describe.each(variants)(".mcz robustness (%s sparse layer)", (_variant, tiny) => {
   it(`a ${tiny.length}-byte file truncated at every length gives FormatError`, () => {
     for (let length = 0; length < tiny.length; length++) {
       const result = outcome(() => decodeMcz(tiny.slice(0, length)));
@@ -150,10 +154,25 @@ describe(".mcz robustness", () => {
       "codebookDtype",
       "factorDtype",
       "kind",
+      "entropyCoding",
     ];
     const hostile = fc.oneof(
       fc.integer({ min: -5, max: 5 }),
-      fc.constantFrom(2 ** 31, 2 ** 53, 1e300, 0.5, Number.MAX_SAFE_INTEGER, "f16", "int4", "zip", "", null, true),
+      fc.constantFrom(
+        2 ** 31,
+        2 ** 53,
+        1e300,
+        0.5,
+        Number.MAX_SAFE_INTEGER,
+        "f16",
+        "int4",
+        "zip",
+        "",
+        null,
+        true,
+        "none",
+        "huffman",
+      ),
       fc.array(fc.oneof(fc.nat(10), fc.constant(2 ** 40), fc.constant(-1)), { maxLength: 4 }),
       fc.constant({ __proto__: 1 }),
     );

@@ -133,7 +133,17 @@ describe("built package in headless Chromium", () => {
         const expectedSparse = new Float32Array(batch * sparse.rows);
         const { rows, cols, rowPointers, columnIndices, values } = sparse;
         const x = xs.subarray(0, batch * cols);
-        spmm_f32csr__ref(x, batch, rows, cols, rowPointers, columnIndices, (e) => values[e]!, undefined, expectedSparse);
+        spmm_f32csr__ref(
+          x,
+          batch,
+          rows,
+          cols,
+          rowPointers,
+          columnIndices,
+          (e) => values[e]!,
+          undefined,
+          expectedSparse,
+        );
         const relu = expectedSparse.map((v) => Math.max(0, v));
         expectClose(result.packedOut[i]!, relu, [batch, rows, cols], { what: "browser sparseLinearPacked" });
       }

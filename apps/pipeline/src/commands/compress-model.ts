@@ -2,6 +2,7 @@ import { reconstructWeights, shareWeights } from "@mc/cluster";
 import type { Tensor } from "@mc/core";
 import {
   encodeMcz,
+  type McEntropyCoding,
   type McEntry,
   mczSizeBreakdown,
   openSafetensors,
@@ -22,6 +23,8 @@ export interface CompressOptions {
   bits: number;
   indexBits: number;
   minElements: number;
+  /** "huffman" (Deep Compression's last stage) or "none": fixed-width packed indices, no tables. */
+  entropyCoding?: McEntropyCoding;
   metadata: Record<string, string>;
   onLayer?: (name: string, index: number, count: number) => void;
 }
@@ -41,7 +44,9 @@ export interface CompressedLayer {
   inputBytes: number;
   /** SQNR of the stored tensor against the original, in dB (Infinity when exact). */
   sqnrDb: number;
-  /** Per stored entry, packed (P+Q) and Huffman-coded (P+Q+H), for sparse-shared layers. */
+  /** sparse-shared layers: how the indices are stored. */
+  entropyCoding?: McEntropyCoding;
+  /** Per stored entry, packed (P+Q) and Huffman-coded (P+Q+H, Huffman only), for sparse-shared layers. */
   weightBitsPacked?: number;
   weightBitsHuffman?: number;
   indexBitsPacked?: number;
@@ -110,7 +115,8 @@ export async function compressSafetensors(path: string, options: CompressOptions
         { shape: shared.shape, codebook: shared.codebook, indices: shared.indices },
         { indexBits: options.indexBits },
       );
-      entries.push({ name, kind: "weight", encoding: "sparse-shared", sparse, codebookDtype: "f32" });
+      const entropyCoding = options.entropyCoding ?? "huffman";
+      entries.push({ name, kind: "weight", encoding: "sparse-shared", sparse, codebookDtype: "f32", entropyCoding });
       const reconstructed = reconstructWeights(shared);
       layers.push({
         name,
@@ -119,6 +125,7 @@ export async function compressSafetensors(path: string, options: CompressOptions
         encoding: "sparse-shared",
         sparsity: shared.sparsity,
         bits: options.bits,
+        entropyCoding,
         inputBytes,
         sqnrDb: quantizationError(weight, reconstructed).sqnrDb,
       });
@@ -138,12 +145,10 @@ export async function compressSafetensors(path: string, options: CompressOptions
         ...layer,
         bytes: size?.totalBytes ?? 0,
         ...(size?.weightBitsPacked !== undefined
-          ? {
-              weightBitsPacked: size.weightBitsPacked,
-              weightBitsHuffman: size.weightBitsHuffman,
-              indexBitsPacked: size.indexBitsPacked,
-              indexBitsHuffman: size.indexBitsHuffman,
-            }
+          ? { weightBitsPacked: size.weightBitsPacked, indexBitsPacked: size.indexBitsPacked }
+          : {}),
+        ...(size?.weightBitsHuffman !== undefined
+          ? { weightBitsHuffman: size.weightBitsHuffman, indexBitsHuffman: size.indexBitsHuffman }
           : {}),
       };
     }),

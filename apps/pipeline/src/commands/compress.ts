@@ -18,13 +18,15 @@ import { compressSafetensors } from "./compress-model";
 
 const help = `mc compress — post-training Deep Compression of a .safetensors model into a .mcz file
 
-Usage: mc compress <in.safetensors> -o <out.mcz> [--sparsity 0.9] [--bits 5] [--index-bits 5] [--force]
+Usage: mc compress <in.safetensors> -o <out.mcz> [--sparsity 0.9] [--bits 5] [--index-bits 5]
+                   [--no-huffman] [--force]
 
 Every float tensor of rank ≥ 2 with at least --min-elements values is magnitude-pruned to
 --sparsity, weight-shared with 2^bits − 1 k-means clusters (linear init, pruned zeros kept out)
-and stored as Huffman-coded relative indices + cluster indices + a codebook; other tensors stay
-dense fp32. No retraining: expect a larger accuracy drop than 'mc demo' at the same sparsity.
-The input is read one tensor at a time.
+and stored as Huffman-coded relative indices + cluster indices + a codebook (with --no-huffman:
+bit-packed at --index-bits and --bits bits each); other tensors stay dense fp32. No retraining:
+expect a larger accuracy drop than 'mc demo' at the same sparsity. The input is read one tensor
+at a time.
 
   -o, --output      the .mcz file to write
   --sparsity        fraction of each compressed tensor's weights set to zero (default 0.9)
@@ -32,7 +34,8 @@ The input is read one tensor at a time.
   --index-bits      bits per relative index; longer runs of zeros get filler entries (default 5)
   --min-elements    smallest tensor to compress (default 1024)
   --architecture    record an architecture (${Object.keys(architectures).join(", ")}) so mc eval/bench can run the file
-  --no-huffman      not supported yet: the .mcz sparse-shared encoding always Huffman-codes
+  --no-huffman      store the indices bit-packed at fixed width (Deep Compression's P+Q, no H):
+                    no Huffman tables, usually a larger file; needs an .mcz 1.1 reader
   --force           replace an existing output file
   --json            print the per-layer report as JSON`;
 
@@ -68,11 +71,7 @@ export async function run(argv: string[]): Promise<void> {
       `mc compress: --architecture must be one of ${Object.keys(architectures).join(", ")}, got '${architecture}'`,
     );
   }
-  if (values["no-huffman"]) {
-    throw new CliError(
-      "mc compress: --no-huffman is not supported yet: @mc/io's sparse-shared .mcz encoding always Huffman-codes its indices (the report's 'P+Q' bits show the size without it)",
-    );
-  }
+  const entropyCoding = values["no-huffman"] ? "none" : "huffman";
   const output = checkOutputPath("compress", values.output as string | undefined, input, Boolean(values.force));
   requireExtension("compress", output, [".mcz"], "a .mcz path");
 
@@ -83,6 +82,7 @@ export async function run(argv: string[]): Promise<void> {
       bits,
       indexBits,
       minElements,
+      entropyCoding,
       metadata: {
         producer: "mc compress",
         source: basename(input),
@@ -109,7 +109,7 @@ export async function run(argv: string[]): Promise<void> {
   const ratio = result.inputBytes / result.bytes.length;
   if (values.json) {
     process.stdout.write(
-      `${toJson({ input, output, inputBytes: result.inputBytes, outputBytes: result.bytes.length, ratio, sparsity, bits, indexBits, layers: result.layers })}\n`,
+      `${toJson({ input, output, inputBytes: result.inputBytes, outputBytes: result.bytes.length, ratio, sparsity, bits, indexBits, entropyCoding, layers: result.layers })}\n`,
     );
     return;
   }
@@ -119,15 +119,17 @@ export async function run(argv: string[]): Promise<void> {
     l.encoding,
     formatPercent(l.sparsity),
     l.encoding === "sparse-shared" ? String(l.bits) : "fp32",
-    l.weightBitsHuffman !== undefined
-      ? `${l.weightBitsPacked}+${l.indexBitsPacked} → ${l.weightBitsHuffman!.toFixed(1)}+${l.indexBitsHuffman!.toFixed(1)}`
-      : "–",
+    l.weightBitsPacked === undefined
+      ? "–"
+      : l.weightBitsHuffman === undefined
+        ? `${l.weightBitsPacked}+${l.indexBitsPacked}`
+        : `${l.weightBitsPacked}+${l.indexBitsPacked} → ${l.weightBitsHuffman.toFixed(1)}+${l.indexBitsHuffman!.toFixed(1)}`,
     String(l.bytes),
     `${(l.inputBytes / Math.max(1, l.bytes)).toFixed(1)}×`,
     formatDb(l.sqnrDb),
   ]);
   process.stdout.write(
-    `${formatTable(["layer", "shape", "encoding", "sparsity", "bits", "bits/entry P+Q → P+Q+H", "bytes", "ratio", "SQNR dB"], rows)}\n\n` +
+    `${formatTable(["layer", "shape", "encoding", "sparsity", "bits", entropyCoding === "none" ? "bits/entry P+Q (packed)" : "bits/entry P+Q → P+Q+H", "bytes", "ratio", "SQNR dB"], rows)}\n\n` +
       `${input}: ${formatBytes(result.inputBytes)} → ${output}: ${formatBytes(result.bytes.length)} (${ratio.toFixed(1)}×)\n`,
   );
 }

@@ -46,6 +46,8 @@ export interface InspectedLayer {
   /** Fraction of exact zeros. */
   sparsity: number;
   bits?: number;
+  /** sparse-shared: Huffman-coded or bit-packed indices. */
+  entropyCoding?: string;
 }
 
 function zeroFraction(data: Float32Array): number {
@@ -82,17 +84,20 @@ export async function inspectSafetensors(path: string) {
   };
 }
 
-function storedBits(entry: McEntry): { dtype: string; bits: number } {
+function storedBits(entry: McEntry): { dtype: string; bits: number; entropyCoding?: string } {
   switch (entry.encoding) {
     case "dense":
       return { dtype: entry.dtype ?? "f32", bits: entry.dtype === "f16" ? 16 : 32 };
     case "quantized":
       return { dtype: entry.quantized.dtype, bits: entry.quantized.dtype.endsWith("4") ? 4 : 8 };
-    case "sparse-shared":
+    case "sparse-shared": {
+      const entropyCoding = entry.entropyCoding ?? "huffman";
       return {
-        dtype: `codebook ${entry.sparse.codebook.length} × ${entry.codebookDtype ?? "f32"}`,
+        dtype: `codebook ${entry.sparse.codebook.length} × ${entry.codebookDtype ?? "f32"}${entropyCoding === "none" ? ", packed" : ""}`,
         bits: Math.max(1, Math.ceil(Math.log2(entry.sparse.codebook.length))),
+        entropyCoding,
       };
+    }
     case "low-rank":
       return { dtype: entry.factorDtype ?? "f32", bits: entry.factorDtype === "f16" ? 16 : 32 };
   }

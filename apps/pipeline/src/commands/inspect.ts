@@ -8,8 +8,9 @@ const help = `mc inspect — layers, dtypes, shapes, bytes and sparsity of a mod
 
 Usage: mc inspect <file.mcz|file.onnx|file.safetensors> [--json]
 
-  .mcz          per tensor: encoding, shape, stored bytes, sparsity, bits; then the size breakdown
-                by section (values, codebook, relative indices, cluster indices, Huffman tables)
+  .mcz          per tensor: encoding, shape, stored bytes, sparsity, bits (", packed" marks sparse
+                layers stored without Huffman); then the size breakdown by section (values,
+                codebook, relative indices, cluster indices, Huffman tables)
   .onnx         opsets, operators, parameter count, and every initializer / Constant with bytes
   .safetensors  per tensor: dtype, shape, bytes, sparsity (fraction of exact zeros); the file is
                 read one tensor at a time

@@ -1,8 +1,11 @@
-// spmv_f32csclut_1x1__wasmsimd / spmm_f32csclut_x4__wasmsimd: sparse (CSC) products that skip
+// spmv_f32csclut_1x1__wasmsimd / spmm_f32csclut_x8__wasmsimd: sparse (CSC) products that skip
 // zero activations, as EIE (Han et al., ISCA 2016) does for Deep Compression's layers. The weight is
 // stored by input column, so a zero input (MNIST background pixels, ReLU outputs) skips its whole
 // column. Operands come from a pack that was validated once (row indices < rows, codes inside the
 // codebook), so these kernels do no index checks: they are only ever called on resident packs.
+//
+// A resident pack is described by six i32 words the JavaScript side writes next to it:
+// colPointers, rowIndices, values, codes, codeBytes (0 = values, 1 or 2 = codes), codebook.
 
 /** Weight of stored entry e: values[e] (codeBytes 0) or codebook[codes[e]] (1 or 2 bytes per code). */
 function weightAt(values: usize, codes: usize, codeBytes: i32, codebook: usize, e: i32): f32 {
@@ -16,12 +19,7 @@ function weightAt(values: usize, codes: usize, codeBytes: i32, codebook: usize, 
  * columns with x[b][c] ≠ 0, then max(0, ·) when relu ≠ 0. bias = 0 means none.
  */
 export function spmv_f32csclut_1x1__wasmsimd(
-  colPointers: usize,
-  rowIndices: usize,
-  values: usize,
-  codes: usize,
-  codeBytes: i32,
-  codebook: usize,
+  pack: usize,
   x: usize,
   rows: i32,
   cols: i32,
@@ -30,6 +28,12 @@ export function spmv_f32csclut_1x1__wasmsimd(
   relu: i32,
   y: usize,
 ): void {
+  const colPointers = <usize>load<i32>(pack);
+  const rowIndices = <usize>load<i32>(pack, 4);
+  const values = <usize>load<i32>(pack, 8);
+  const codes = <usize>load<i32>(pack, 12);
+  const codeBytes = load<i32>(pack, 16);
+  const codebook = <usize>load<i32>(pack, 20);
   for (let b = 0; b < batch; b++) {
     const xb = x + ((<usize>b * <usize>cols) << 2);
     const yb = y + ((<usize>b * <usize>rows) << 2);
@@ -59,17 +63,13 @@ function reluInPlace(y: usize, n: i32): void {
  * Eight samples at once, lanes across the batch: y8[r][0..7] += W[r][c] · xt[c][0..7] for every
  * column c whose eight inputs are not all zero. y8 [rows×8] must be zeroed by the caller.
  */
-export function spmm_f32csclut_x8__wasmsimd(
-  colPointers: usize,
-  rowIndices: usize,
-  values: usize,
-  codes: usize,
-  codeBytes: i32,
-  codebook: usize,
-  xt: usize,
-  cols: i32,
-  y8: usize,
-): void {
+export function spmm_f32csclut_x8__wasmsimd(pack: usize, xt: usize, cols: i32, y8: usize): void {
+  const colPointers = <usize>load<i32>(pack);
+  const rowIndices = <usize>load<i32>(pack, 4);
+  const values = <usize>load<i32>(pack, 8);
+  const codes = <usize>load<i32>(pack, 12);
+  const codeBytes = load<i32>(pack, 16);
+  const codebook = <usize>load<i32>(pack, 20);
   for (let c = 0; c < cols; c++) {
     const xa = v128.load(xt + (<usize>c << 5));
     const xb = v128.load(xt + (<usize>c << 5), 16);

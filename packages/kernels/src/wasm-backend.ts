@@ -104,12 +104,7 @@ export interface WasmKernelExports {
     y: number,
   ): number;
   spmv_f32csclut_1x1__wasmsimd(
-    colPointers: number,
-    rowIndices: number,
-    values: number,
-    codes: number,
-    codeBytes: number,
-    codebook: number,
+    pack: number,
     x: number,
     rows: number,
     cols: number,
@@ -118,17 +113,7 @@ export interface WasmKernelExports {
     relu: number,
     y: number,
   ): void;
-  spmm_f32csclut_x8__wasmsimd(
-    colPointers: number,
-    rowIndices: number,
-    values: number,
-    codes: number,
-    codeBytes: number,
-    codebook: number,
-    xt: number,
-    cols: number,
-    y8: number,
-  ): void;
+  spmm_f32csclut_x8__wasmsimd(pack: number, xt: number, cols: number, y8: number): void;
   transpose_x8_f32(x: number, cols: number, b0: number, lanes: number, xt: number): void;
   untranspose_x8_f32(y8: number, rows: number, lanes: number, bias: number, relu: number, y: number, b0: number): void;
   check_csr_indices(

@@ -104,29 +104,26 @@ function copyInPadded(arena: WasmArena, scratch: Scratch, data: Float32Array, mi
 }
 
 interface ResidentSparse {
-  colPointers: number;
-  rowIndices: number;
-  values: number;
-  codes: number;
-  codeBytes: number;
-  codebook: number;
+  /** Address of the six-word descriptor the `csclut` kernels read (see assembly/sparse-csc.ts). */
+  descriptor: number;
   bias: number;
 }
 
 export function residentSparse(arena: WasmArena, p: PackedSparseLinear): ResidentSparse {
   return residentPack(arena, p, () => {
     const copy = (data: ArrayBufferView | undefined) => (data === undefined ? 0 : arena.copyIn(data));
-    const value = {
-      colPointers: copy(p.colPointers),
-      rowIndices: copy(p.rowIndices),
-      values: copy(p.values),
-      codes: copy(p.codes),
-      codeBytes: p.codes === undefined ? 0 : p.codes.BYTES_PER_ELEMENT,
-      codebook: copy(p.codebook),
-      bias: copy(p.bias),
-    };
-    const { colPointers, rowIndices, values, codes, codebook, bias } = value;
-    return { value, blocks: [colPointers, rowIndices, values, codes, codebook, bias] };
+    const arrays = [p.colPointers, p.rowIndices, p.values, p.codes, p.codebook, p.bias].map(copy);
+    const [colPointers, rowIndices, values, codes, codebook, bias] = arrays as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const codeBytes = p.codes === undefined ? 0 : p.codes.BYTES_PER_ELEMENT;
+    const descriptor = arena.copyIn(Int32Array.of(colPointers, rowIndices, values, codes, codeBytes, codebook));
+    return { value: { descriptor, bias }, blocks: [...arrays, descriptor] };
   });
 }
 
@@ -158,21 +155,7 @@ export function packedSparseWasm(
   const out = base + align16(xBytes);
   arena.f32(xp, x.length).set(x);
   if (!tiled) {
-    ex.spmv_f32csclut_1x1__wasmsimd(
-      w.colPointers,
-      w.rowIndices,
-      w.values,
-      w.codes,
-      w.codeBytes,
-      w.codebook,
-      xp,
-      rows,
-      cols,
-      batch,
-      w.bias,
-      relu,
-      out,
-    );
+    ex.spmv_f32csclut_1x1__wasmsimd(w.descriptor, xp, rows, cols, batch, w.bias, relu, out);
   } else {
     const xt = out + align16(yBytes);
     const y8 = xt + cols * 32;
@@ -181,17 +164,7 @@ export function packedSparseWasm(
       const lanes = Math.min(8, batch - b0);
       ex.transpose_x8_f32(xp, cols, b0, lanes, xt);
       acc.fill(0);
-      ex.spmm_f32csclut_x8__wasmsimd(
-        w.colPointers,
-        w.rowIndices,
-        w.values,
-        w.codes,
-        w.codeBytes,
-        w.codebook,
-        xt,
-        cols,
-        y8,
-      );
+      ex.spmm_f32csclut_x8__wasmsimd(w.descriptor, xt, cols, y8);
       ex.untranspose_x8_f32(y8, rows, lanes, w.bias, relu, out, b0);
     }
   }

@@ -2,12 +2,15 @@
  * Huffman decode throughput vs Node's zlib inflate on the same input, same run. Streams are
  * skewed 5-bit cluster-index-like symbols (one byte per symbol for zlib, its natural input).
  * Both decoders reproduce the same n symbols; throughput is symbols (= decoded bytes) per second.
+ * Also records which stream mode the encoder chose and the size of each code-length table.
  */
+
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { createRng } from "@mc/core";
 import { huffmanDecode } from "../src/huffman-decode";
-import { huffmanEncode } from "../src/huffman-encode";
+import { encodeVersion2, huffmanEncode, huffmanStreamLayout, streamModes } from "../src/huffman-encode";
 
 const n = Number(process.env.BENCH_N ?? 4_000_000);
 const rows: Record<string, number | string>[] = [];
@@ -41,6 +44,11 @@ for (const [label, alphabet, ratio] of [
     symbols[i] = s;
   }
   const encoded = huffmanEncode(symbols);
+  const layout = huffmanStreamLayout(symbols);
+  const modeName = ["huffman, flat table", "huffman, delta table", "fixed width"][layout.mode] as string;
+  const flatBytes = encodeVersion2(symbols, alphabet, 15, streamModes.flatTable).length;
+  const deltaBytes = encodeVersion2(symbols, alphabet, 15, streamModes.deltaTable).length;
+  const version1Bytes = huffmanEncode(symbols, { formatVersion: 1 }).length;
   const deflated = deflateRawSync(symbols, { level: 9 });
   const decoded = huffmanDecode(encoded);
   const inflated = inflateRawSync(deflated);
@@ -52,7 +60,12 @@ for (const [label, alphabet, ratio] of [
   const row = {
     stream: label,
     symbols: n,
+    mode: modeName,
     huffmanBytes: encoded.length,
+    sideInformationBytes: layout.sideInformationBits / 8,
+    flatTableStreamBytes: flatBytes,
+    deltaTableStreamBytes: deltaBytes,
+    version1Bytes,
     deflateLevel9Bytes: deflated.length,
     huffmanDecodeMsymbolsPerSecond: n / huffmanSeconds / 1e6,
     zlibInflateMsymbolsPerSecond: n / zlibSeconds / 1e6,
@@ -60,13 +73,24 @@ for (const [label, alphabet, ratio] of [
   };
   rows.push(row);
   console.log(
-    `${label.padEnd(22)} huffman ${encoded.length} B, decode ${row.huffmanDecodeMsymbolsPerSecond.toFixed(1)} Msym/s | ` +
+    `${label.padEnd(22)} ${modeName} ${encoded.length} B (flat ${flatBytes}, delta ${deltaBytes}, v1 ${version1Bytes}), decode ${row.huffmanDecodeMsymbolsPerSecond.toFixed(1)} Msym/s | ` +
       `zlib ${deflated.length} B, inflate ${row.zlibInflateMsymbolsPerSecond.toFixed(1)} Msym/s | ratio ${row.huffmanOverZlibSpeed.toFixed(2)}x`,
   );
 }
 if (n === 4_000_000) {
   writeFileSync(
     new URL("../results/bench-huffman.json", import.meta.url),
-    `${JSON.stringify({ node: process.version, date: new Date().toISOString(), machine: "shared busy 2-core", rows }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        node: process.version,
+        date: new Date().toISOString(),
+        machine: `shared 2-core machine, load average ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(" / ")} (1 / 5 / 15 min) at the end`,
+        rows,
+      },
+      null,
+      2,
+    )}\n`,
   );
 }

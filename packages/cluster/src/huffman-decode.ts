@@ -1,11 +1,24 @@
 import { FormatError, InvalidArgumentError } from "@mc/core";
-import { canonicalCodes, maxSupportedCodeLength } from "./huffman-code";
-import { huffmanFormatVersion, reverseBits, tokenBits, zeroRunBits, zeroRunToken } from "./huffman-encode";
+import { BitReader } from "./bit-reader";
+import { maxSupportedCodeLength } from "./huffman-code";
+import { buildHuffmanDecoder } from "./huffman-decode-table";
+import {
+  flatWidthBits,
+  lengthFieldBits,
+  streamModes,
+  tokenBits,
+  version2Tag,
+  zeroRunBits,
+  zeroRunToken,
+} from "./huffman-encode";
 
-/** Decoder for the stream format described in `huffman-encode.ts`. */
+/** Decoder for the stream formats (versions 1 and 2) described in `huffman-encode.ts`. */
 
-/** Codes up to this length decode with one table lookup; longer ones take a bounded slow path. */
-const tableBits = 11;
+const caller = "huffmanDecode";
+/** Version-1 alphabets and version-2 table sizes above this are refused. */
+const maxTableSize = 2 ** 32;
+/** Widest fixed-width value (encoder alphabets are below 2^24). */
+const maxFixedWidth = 24;
 
 /** Reads a LEB128 of at most 5 bytes (< 2^35) from `bytes` at `offset`; FormatError on truncation. */
 function readLeb128(bytes: Uint8Array, offset: number, field: string): [number, number] {
@@ -13,60 +26,68 @@ function readLeb128(bytes: Uint8Array, offset: number, field: string): [number, 
   let scale = 1;
   for (let i = 0; i < 5; i++) {
     if (offset + i >= bytes.length) {
-      throw new FormatError({ message: `huffmanDecode: stream ends inside ${field}`, offset: offset + i });
+      throw new FormatError({ message: `${caller}: stream ends inside ${field}`, offset: offset + i });
     }
     const byte = bytes[offset + i] as number;
     value += (byte & 0x7f) * scale;
     scale *= 128;
     if ((byte & 0x80) === 0) return [value, offset + i + 1];
   }
-  throw new FormatError({ message: `huffmanDecode: ${field} is longer than 5 bytes`, offset });
+  throw new FormatError({ message: `${caller}: ${field} is longer than 5 bytes`, offset });
 }
 
 /**
- * Decodes a stream written by `huffmanEncode`. Every byte is treated as untrusted: counts are
- * bounded by the input length before allocation, the code lengths must form a complete prefix
- * code, each symbol costs at least one bit (so the loop ends), reads past the end are caught,
- * and trailing bytes or non-zero padding are rejected — all as `FormatError`.
+ * Decodes a stream written by `huffmanEncode` (format version 1 or 2). Every byte is treated
+ * as untrusted: counts are bounded by the input length before allocation, the code lengths
+ * must form a complete prefix code, each symbol costs at least one bit (so the loop ends),
+ * reads past the end are caught, and trailing bytes or non-zero padding are rejected — all
+ * as `FormatError`.
  */
 export function huffmanDecode(bytes: Uint8Array): Uint32Array {
   if (!(bytes instanceof Uint8Array)) {
-    throw new InvalidArgumentError({ message: "huffmanDecode: bytes must be a Uint8Array", argument: "bytes" });
+    throw new InvalidArgumentError({ message: `${caller}: bytes must be a Uint8Array`, argument: "bytes" });
   }
-  if (bytes.length === 0) throw new FormatError({ message: "huffmanDecode: stream is empty", offset: 0 });
-  if (bytes[0] !== huffmanFormatVersion) {
+  if (bytes.length === 0) throw new FormatError({ message: `${caller}: stream is empty`, offset: 0 });
+  const tag = bytes[0] as number;
+  if (tag === 1) return decodeVersion1(bytes);
+  if (tag >> 4 === version2Tag >> 4) return decodeVersion2(bytes, tag & 15);
+  throw new FormatError({
+    message: `${caller}: unknown format version ${tag < 16 ? tag : tag >> 4} (header byte 0x${tag.toString(16).padStart(2, "0")}; expected 1 or 2)`,
+    offset: 0,
+  });
+}
+
+/** symbolCount 0 must end the stream right after its LEB128. */
+function emptyStream(bytes: Uint8Array, end: number, condition: boolean): Uint32Array {
+  if (!condition || bytes.length !== end) {
     throw new FormatError({
-      message: `huffmanDecode: unknown format version ${bytes[0]} (expected ${huffmanFormatVersion})`,
-      offset: 0,
+      message: `${caller}: an empty stream must have ${bytes[0] === 1 ? "alphabetSize 0" : "mode 0"} and no payload`,
+      offset: end,
     });
   }
-  const [symbolCount, afterCount] = readLeb128(bytes, 1, "symbolCount");
-  const [alphabetSize, start] = readLeb128(bytes, afterCount, "alphabetSize");
-  const payloadBits = (bytes.length - start) * 8;
-  if (symbolCount === 0) {
-    if (alphabetSize !== 0 || bytes.length !== start) {
-      throw new FormatError({
-        message: "huffmanDecode: an empty stream must have alphabetSize 0 and no payload",
-        offset: start,
-      });
-    }
-    return new Uint32Array(0);
-  }
-  if (symbolCount > payloadBits) {
+  return new Uint32Array(0);
+}
+
+/** Every code takes at least one bit: refuse a count the payload cannot hold, before allocating. */
+function checkCount(symbolCount: number, bitsPerSymbol: number, payloadBits: number, payloadBytes: number): void {
+  if (symbolCount * bitsPerSymbol > payloadBits) {
     throw new FormatError({
-      message: `huffmanDecode: symbolCount ${symbolCount} cannot fit in ${bytes.length - start} payload bytes (every code takes at least 1 bit)`,
+      message: `${caller}: symbolCount ${symbolCount} cannot fit in ${payloadBytes} payload bytes (every ${bitsPerSymbol === 1 ? "code takes at least 1 bit" : `value takes ${bitsPerSymbol} bits`})`,
       offset: 1,
     });
   }
-  if (alphabetSize === 0 || alphabetSize > 2 ** 32) {
-    throw new FormatError({
-      message: `huffmanDecode: alphabetSize ${alphabetSize} is out of range`,
-      offset: afterCount,
-    });
-  }
+}
 
+function decodeVersion1(bytes: Uint8Array): Uint32Array {
+  const [symbolCount, afterCount] = readLeb128(bytes, 1, "symbolCount");
+  const [alphabetSize, start] = readLeb128(bytes, afterCount, "alphabetSize");
+  if (symbolCount === 0) return emptyStream(bytes, start, alphabetSize === 0);
+  checkCount(symbolCount, 1, (bytes.length - start) * 8, bytes.length - start);
+  if (alphabetSize === 0 || alphabetSize > maxTableSize) {
+    throw new FormatError({ message: `${caller}: alphabetSize ${alphabetSize} is out of range`, offset: afterCount });
+  }
   const reader = new BitReader(bytes, start);
-  // Code lengths: only used symbols are kept, so memory is bounded by the bits read.
+  // Only used symbols are kept, so memory is bounded by the bits read.
   const usedSymbols: number[] = [];
   const usedLengths: number[] = [];
   let covered = 0;
@@ -75,10 +96,7 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
     if (token === zeroRunToken) {
       covered += reader.read(zeroRunBits) + 1;
     } else if (token > maxSupportedCodeLength) {
-      throw new FormatError({
-        message: `huffmanDecode: invalid code-length token ${token}`,
-        offset: reader.byteOffset(),
-      });
+      throw new FormatError({ message: `${caller}: invalid code-length token ${token}`, offset: reader.byteOffset() });
     } else {
       if (token > 0) {
         usedSymbols.push(covered);
@@ -86,279 +104,188 @@ export function huffmanDecode(bytes: Uint8Array): Uint32Array {
       }
       covered++;
     }
-    if (reader.overrun())
-      throw new FormatError({ message: "huffmanDecode: stream ends inside the code lengths", offset: bytes.length });
+    if (reader.overrun()) {
+      throw new FormatError({ message: `${caller}: stream ends inside the code lengths`, offset: bytes.length });
+    }
   }
   if (covered !== alphabetSize) {
     throw new FormatError({
-      message: `huffmanDecode: code lengths cover ${covered} symbols but alphabetSize is ${alphabetSize}`,
+      message: `${caller}: code lengths cover ${covered} symbols but alphabetSize is ${alphabetSize}`,
       offset: reader.byteOffset(),
     });
   }
-  const decoder = buildDecoder(usedSymbols, usedLengths);
+  return decodeCodes(reader, usedSymbols, usedLengths, symbolCount);
+}
+
+function decodeVersion2(bytes: Uint8Array, mode: number): Uint32Array {
+  if (mode !== streamModes.flatTable && mode !== streamModes.deltaTable && mode !== streamModes.fixedWidth) {
+    throw new FormatError({ message: `${caller}: unknown version-2 mode ${mode}`, offset: 0 });
+  }
+  const [symbolCount, afterCount] = readLeb128(bytes, 1, "symbolCount");
+  if (symbolCount === 0) return emptyStream(bytes, afterCount, mode === streamModes.flatTable);
+  if (mode === streamModes.fixedWidth) return decodeFixedWidth(bytes, symbolCount, afterCount);
+  const [tableSize, start] = readLeb128(bytes, afterCount, "tableSize");
+  const payloadBits = (bytes.length - start) * 8;
+  checkCount(symbolCount, 1, payloadBits, bytes.length - start);
+  // Every table entry or token takes at least one bit as well.
+  if (tableSize === 0 || tableSize > maxTableSize || (mode === streamModes.flatTable && tableSize > payloadBits)) {
+    throw new FormatError({
+      message: `${caller}: tableSize ${tableSize} is out of range for ${bytes.length - start} payload bytes`,
+      offset: afterCount,
+    });
+  }
+  const reader = new BitReader(bytes, start);
+  const usedSymbols: number[] = [];
+  const usedLengths: number[] = [];
+  if (mode === streamModes.flatTable) readFlatTable(reader, tableSize, usedSymbols, usedLengths);
+  else readDeltaTable(reader, tableSize, usedSymbols, usedLengths);
+  return decodeCodes(reader, usedSymbols, usedLengths, symbolCount);
+}
+
+function invalidLength(length: number, reader: BitReader): FormatError {
+  return new FormatError({
+    message: `${caller}: invalid code length ${length} in the table (need 1-${maxSupportedCodeLength})`,
+    offset: reader.byteOffset(),
+  });
+}
+
+function tableTruncated(reader: BitReader): FormatError {
+  return new FormatError({ message: `${caller}: stream ends inside the code lengths`, offset: reader.bytes.length });
+}
+
+function readFlatTable(reader: BitReader, tableSize: number, usedSymbols: number[], usedLengths: number[]): void {
+  const minLength = reader.read(lengthFieldBits);
+  const fieldBits = reader.read(flatWidthBits);
+  const hasUnused = reader.read(1) === 1;
+  if (minLength < 1 || minLength > maxSupportedCodeLength) throw invalidLength(minLength, reader);
+  if (fieldBits < 1 || fieldBits > 5) {
+    throw new FormatError({
+      message: `${caller}: invalid flat-table field width ${fieldBits}`,
+      offset: reader.byteOffset(),
+    });
+  }
+  const offset = hasUnused ? minLength - 1 : minLength;
+  for (let s = 0; s < tableSize; s++) {
+    const value = reader.read(fieldBits);
+    if (hasUnused && value === 0) continue;
+    const length = value + offset;
+    if (length > maxSupportedCodeLength) throw invalidLength(length, reader);
+    usedSymbols.push(s);
+    usedLengths.push(length);
+    if ((s & 1023) === 0 && reader.overrun()) throw tableTruncated(reader);
+  }
+  if (reader.overrun()) throw tableTruncated(reader);
+}
+
+function readDeltaTable(reader: BitReader, tableSize: number, usedSymbols: number[], usedLengths: number[]): void {
+  let previous = reader.read(lengthFieldBits);
+  if (previous < 1 || previous > maxSupportedCodeLength) throw invalidLength(previous, reader);
+  let covered = 0;
+  // Each token takes ≥ 1 bit, and the overrun check ends the loop at the end of the input.
+  while (covered < tableSize) {
+    // Token prefixes 0, 10, 110, 111: count the leading ones, at most three.
+    let ones = 0;
+    while (ones < 3 && reader.read(1) === 1) ones++;
+    if (ones === 2) {
+      let zeros = 0;
+      while (reader.read(1) === 0) {
+        if (++zeros > 32 || reader.overrun()) {
+          throw new FormatError({
+            message: `${caller}: invalid run length in the code lengths`,
+            offset: reader.byteOffset(),
+          });
+        }
+      }
+      let run = 1;
+      for (let b = 0; b < zeros; b++) run = run * 2 + reader.read(1);
+      if (run > tableSize - covered) {
+        throw new FormatError({
+          message: `${caller}: a run of ${run} unused symbols passes tableSize ${tableSize} (at symbol ${covered})`,
+          offset: reader.byteOffset(),
+        });
+      }
+      covered += run;
+    } else {
+      if (ones === 1) previous += reader.read(1) === 0 ? 1 : -1;
+      else if (ones === 3) previous = reader.read(lengthFieldBits);
+      if (previous < 1 || previous > maxSupportedCodeLength) throw invalidLength(previous, reader);
+      usedSymbols.push(covered++);
+      usedLengths.push(previous);
+    }
+    if (reader.overrun()) throw tableTruncated(reader);
+  }
+}
+
+function decodeFixedWidth(bytes: Uint8Array, symbolCount: number, start: number): Uint32Array {
+  if (start >= bytes.length)
+    throw new FormatError({ message: `${caller}: stream ends inside the width`, offset: start });
+  const width = (bytes[start] as number) & 31;
+  if (width < 1 || width > maxFixedWidth) {
+    throw new FormatError({
+      message: `${caller}: invalid fixed width ${width} (need 1-${maxFixedWidth})`,
+      offset: start,
+    });
+  }
+  const payloadBytes = bytes.length - start;
+  checkCount(symbolCount, width, payloadBytes * 8 - lengthFieldBits, payloadBytes);
+  const usedBytes = Math.ceil((lengthFieldBits + symbolCount * width) / 8);
+  if (usedBytes !== payloadBytes) {
+    throw new FormatError({
+      message: `${caller}: ${payloadBytes - usedBytes} trailing bytes after the last symbol`,
+      offset: start + usedBytes,
+    });
+  }
+  const out = new Uint32Array(symbolCount);
+  const mask = (1 << width) - 1;
+  // A zero-padded copy lets each refill take 2-3 bytes without bounds tests; ≤ 23 + 8 bits are
+  // ever buffered, so the buffer stays a non-negative int.
+  const padded = new Uint8Array(payloadBytes + 4);
+  padded.set(bytes.subarray(start));
+  let buffer = (padded[0] as number) >>> lengthFieldBits;
+  let available = 8 - lengthFieldBits;
+  let position = 1;
+  for (let i = 0; i < symbolCount; i++) {
+    if (available < width) {
+      do {
+        buffer |= (padded[position++] as number) << available;
+        available += 8;
+      } while (available < 24);
+    }
+    out[i] = buffer & mask;
+    buffer >>>= width;
+    available -= width;
+  }
+  if (buffer !== 0) throw new FormatError({ message: `${caller}: non-zero padding bits`, offset: bytes.length - 1 });
+  return out;
+}
+
+function decodeCodes(
+  reader: BitReader,
+  usedSymbols: number[],
+  usedLengths: number[],
+  symbolCount: number,
+): Uint32Array {
+  const decoder = buildHuffmanDecoder(usedSymbols, usedLengths);
   const out = new Uint32Array(symbolCount);
   decoder.decodeInto(reader, out);
+  checkEnd(reader);
+  return out;
+}
+
+/** The stream must end exactly at the byte holding its last bit, and the padding must be zero. */
+function checkEnd(reader: BitReader): void {
+  const { bytes, start } = reader;
+  const payloadBits = (bytes.length - start) * 8;
   const consumed = reader.bitsConsumed();
-  if (consumed > payloadBits) {
-    throw new FormatError({ message: "huffmanDecode: stream is truncated", offset: bytes.length });
-  }
+  if (consumed > payloadBits)
+    throw new FormatError({ message: `${caller}: stream is truncated`, offset: bytes.length });
   if (Math.ceil(consumed / 8) !== bytes.length - start) {
     throw new FormatError({
-      message: `huffmanDecode: ${bytes.length - start - Math.ceil(consumed / 8)} trailing bytes after the last symbol`,
+      message: `${caller}: ${bytes.length - start - Math.ceil(consumed / 8)} trailing bytes after the last symbol`,
       offset: start + Math.ceil(consumed / 8),
     });
   }
   if (reader.peek(payloadBits - consumed) !== 0) {
-    throw new FormatError({ message: "huffmanDecode: non-zero padding bits", offset: bytes.length - 1 });
+    throw new FormatError({ message: `${caller}: non-zero padding bits`, offset: bytes.length - 1 });
   }
-  return out;
-}
-
-class BitReader {
-  private buffer = 0;
-  private count = 0;
-  private position: number;
-  readonly bytes: Uint8Array;
-  readonly start: number;
-
-  constructor(bytes: Uint8Array, start: number) {
-    this.bytes = bytes;
-    this.start = start;
-    this.position = start;
-  }
-
-  /** Tops the buffer up to 24-31 bits; bytes past the end read as zero (see overrun). */
-  refill(): void {
-    const bytes = this.bytes;
-    while (this.count < 24) {
-      const byte = this.position < bytes.length ? (bytes[this.position] as number) : 0;
-      this.buffer |= byte << this.count;
-      this.position++;
-      this.count += 8;
-    }
-  }
-
-  peek(bits: number): number {
-    this.refill();
-    return this.buffer & ((1 << bits) - 1);
-  }
-
-  read(bits: number): number {
-    const value = this.peek(bits);
-    this.skip(bits);
-    return value;
-  }
-
-  skip(bits: number): void {
-    this.buffer >>= bits;
-    this.count -= bits;
-  }
-
-  bitsConsumed(): number {
-    return (this.position - this.start) * 8 - this.count;
-  }
-
-  overrun(): boolean {
-    return this.bitsConsumed() > (this.bytes.length - this.start) * 8;
-  }
-
-  byteOffset(): number {
-    return this.start + Math.floor(this.bitsConsumed() / 8);
-  }
-
-  /** Decoder hot-loop access; kept as plain fields so the loop can hold them in locals. */
-  state(): { buffer: number; count: number; position: number } {
-    return { buffer: this.buffer, count: this.count, position: this.position };
-  }
-
-  setState(buffer: number, count: number, position: number): void {
-    this.buffer = buffer;
-    this.count = count;
-    this.position = position;
-  }
-}
-
-interface Decoder {
-  decodeInto(reader: BitReader, out: Uint32Array): void;
-}
-
-function buildDecoder(usedSymbols: number[], usedLengths: number[]): Decoder {
-  const used = usedSymbols.length;
-  if (used === 0) throw new FormatError({ message: "huffmanDecode: no symbol has a code but symbolCount > 0" });
-  let maxLength = 0;
-  for (const length of usedLengths) maxLength = Math.max(maxLength, length);
-  // Kraft sum in units of 2^-24 is exact in float64.
-  let kraft = 0;
-  for (const length of usedLengths) kraft += 2 ** (maxSupportedCodeLength - length);
-  const full = 2 ** maxSupportedCodeLength;
-  const single = used === 1 && usedLengths[0] === 1;
-  if (!single && kraft !== full) {
-    throw new FormatError({
-      message: `huffmanDecode: code lengths are ${kraft > full ? "oversubscribed" : "incomplete"} (Kraft sum ${kraft / full}, need exactly 1)`,
-    });
-  }
-  // Canonical order: by length, then symbol (the order the encoder assigned codes in).
-  const order = Array.from({ length: used }, (_, i) => i).sort(
-    (a, b) =>
-      (usedLengths[a] as number) - (usedLengths[b] as number) ||
-      (usedSymbols[a] as number) - (usedSymbols[b] as number),
-  );
-  const sortedSymbols = Uint32Array.from(order, (i) => usedSymbols[i] as number);
-  const sortedLengths = Uint8Array.from(order, (i) => usedLengths[i] as number);
-  const countPerLength = new Uint32Array(maxSupportedCodeLength + 1);
-  for (let r = 0; r < used; r++) countPerLength[sortedLengths[r] as number]++;
-  const codes = canonicalCodes(sortedLengths);
-
-  const bits = Math.min(maxLength, tableBits);
-  const mask = (1 << bits) - 1;
-  // entry = rank << 5 | length for codes of at most `bits` bits; 0 = longer code (slow path); -1 = no code.
-  const table = new Int32Array(1 << bits).fill(-1);
-  for (let r = 0; r < used; r++) {
-    const length = sortedLengths[r] as number;
-    const code = codes[r] as number;
-    if (length <= bits) {
-      const reversed = reverseBits(code, length);
-      for (let fill = reversed; fill <= mask; fill += 1 << length) table[fill] = (r << 5) | length;
-    } else {
-      table[reverseBits(code >>> (length - bits), bits)] = 0;
-    }
-  }
-
-  return {
-    decodeInto(reader: BitReader, out: Uint32Array): void {
-      const state = reader.state();
-      const position = decodeSymbols(reader.bytes, out, table, mask, sortedSymbols, countPerLength, maxLength, state);
-      reader.setState(state.buffer, state.count, position);
-    },
-  };
-}
-
-/**
- * The hot loop, kept a top-level function over plain locals so the JIT keeps everything in
- * registers. Reads past the end of `bytes` see zeros; the caller checks the bit count after.
- */
-function decodeSymbols(
-  bytes: Uint8Array,
-  out: Uint32Array,
-  table: Int32Array,
-  mask: number,
-  sortedSymbols: Uint32Array,
-  countPerLength: Uint32Array,
-  maxLength: number,
-  state: { buffer: number; count: number; position: number },
-): number {
-  // A zero-padded copy of the rest of the payload lets the refill skip per-byte bounds tests:
-  // the one check per refill (`position > limit`) stops a truncated stream inside the padding.
-  const start = state.position;
-  const padded = new Uint8Array(Math.max(0, bytes.length - start) + 16);
-  if (bytes.length > start) padded.set(bytes.subarray(start));
-  const limit = padded.length - 8;
-  // [buffer, count, position, next symbol]; an Int32Array keeps all four plain integers.
-  const registers = Int32Array.of(state.buffer, state.count, 0, 0);
-  for (;;) {
-    const status = tableLoop(padded, limit, out, table, mask, sortedSymbols, registers);
-    if (status === loopDone) break;
-    const i = registers[3] as number;
-    if (status === loopTruncated) {
-      throw new FormatError({
-        message: `huffmanDecode: stream is truncated at symbol ${i} of ${out.length}`,
-        offset: bytes.length,
-      });
-    }
-    // A code longer than the table, decoded outside the hot loop so the JIT keeps that loop simple.
-    const buffer = registers[0] as number;
-    const entry = longCode(table[buffer & mask] as number, buffer, countPerLength, maxLength, i, bytes.length);
-    const length = entry & 31;
-    out[i] = sortedSymbols[entry >>> 5] as number;
-    registers[0] = buffer >> length;
-    registers[1] = (registers[1] as number) - length;
-    registers[3] = i + 1;
-  }
-  state.buffer = registers[0] as number;
-  state.count = registers[1] as number;
-  return start + (registers[2] as number);
-}
-
-const loopDone = 0;
-const loopLongCode = 1;
-const loopTruncated = 2;
-
-/**
- * Decodes symbols with one table lookup each until done, a code longer than the table, or
- * a truncated stream; always leaves >= 24 bits buffered when it stops at a long code.
- */
-function tableLoop(
-  padded: Uint8Array,
-  limit: number,
-  out: Uint32Array,
-  table: Int32Array,
-  mask: number,
-  sortedSymbols: Uint32Array,
-  registers: Int32Array,
-): number {
-  let buffer = registers[0] as number;
-  let count = registers[1] as number;
-  let position = registers[2] as number;
-  let i = registers[3] as number;
-  const total = out.length;
-  let status = loopDone;
-  for (; i < total; i++) {
-    // count <= 31 after a refill keeps the buffer a small integer; 24 bits cover the longest code.
-    if (count < 24) {
-      if (position > limit) {
-        status = loopTruncated;
-        break;
-      }
-      do {
-        buffer |= (padded[position++] as number) << count;
-        count += 8;
-      } while (count < 24);
-    }
-    const entry = table[buffer & mask] as number;
-    if (entry <= 0) {
-      status = loopLongCode;
-      break;
-    }
-    const length = entry & 31;
-    out[i] = sortedSymbols[entry >>> 5] as number;
-    buffer >>= length;
-    count -= length;
-  }
-  registers[0] = buffer;
-  registers[1] = count;
-  registers[2] = position;
-  registers[3] = i;
-  return status;
-}
-
-/** Entries the table cannot answer: codes longer than the table (slow path) or no code at all. */
-function longCode(
-  entry: number,
-  buffer: number,
-  countPerLength: Uint32Array,
-  maxLength: number,
-  symbolIndex: number,
-  offset: number,
-): number {
-  const decoded = entry === 0 ? slowDecode(buffer, countPerLength, maxLength) : -1;
-  if (decoded < 0) throw new FormatError({ message: `huffmanDecode: invalid code at symbol ${symbolIndex}`, offset });
-  return decoded;
-}
-
-/** Canonical decoding one bit at a time (as zlib's puff.c), for codes longer than the table; returns rank << 5 | length. */
-function slowDecode(buffer: number, countPerLength: Uint32Array, maxLength: number): number {
-  let code = 0;
-  let first = 0;
-  let index = 0;
-  let b = buffer;
-  for (let length = 1; length <= maxLength; length++) {
-    code |= b & 1;
-    b >>>= 1;
-    const count = countPerLength[length] as number;
-    if (code - first < count) return ((index + code - first) << 5) | length;
-    index += count;
-    first = (first + count) * 2;
-    code *= 2;
-  }
-  return -1;
 }

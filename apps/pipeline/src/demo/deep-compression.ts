@@ -60,8 +60,8 @@ export const recipes: Record<string, DemoRecipe> = {
     architecture: lenet5Architecture,
     create: (seed) => createLenet5({ seed }),
     sparsity: { "conv1.weight": 0.34, "conv2.weight": 0.88, "fc1.weight": 0.92, "fc2.weight": 0.81 },
-    // As for LeNet-300-100: the big fc1 takes 4-bit weights and 8-bit gaps (paper: 5 and 5).
-    bits: { "conv1.weight": 8, "conv2.weight": 8, "fc1.weight": 4, "fc2.weight": 5 },
+    // As for LeNet-300-100: the big fc1 takes 3-bit weights and 8-bit gaps (paper: 5 and 5).
+    bits: { "conv1.weight": 8, "conv2.weight": 8, "fc1.weight": 3, "fc2.weight": 5 },
     indexBits: { "conv1.weight": 8, "conv2.weight": 8, "fc1.weight": 8, "fc2.weight": 5 },
     baselineEpochs: 8,
     pruneRounds: 4,

@@ -31,32 +31,35 @@ function denseOf(model: DecodedMcz, name: string): Tensor<Float32Array> {
   return expandMczEntry(entryByName(model, name));
 }
 
-/** The layer's step, and whether it applies the ReLU that follows it (then the caller skips that). */
+/** A compiled layer, and whether it applies the ReLU that follows it (the caller then skips that). */
+interface LayerStep {
+  step: Step;
+  fusedRelu: boolean;
+}
+
+/**
+ * A sparse-shared weight straight from its stored encoding to CSR + codebook and packed once for
+ * `sparseLinearPacked` (zero inputs skip their column; the following ReLU fused in): never a
+ * dense fp32 copy. Undefined for other encodings.
+ */
+function packedSparse(model: DecodedMcz, layer: { weight: string; bias: string }, relu: boolean) {
+  const weightEntry = entryByName(model, layer.weight);
+  if (weightEntry.encoding !== "sparse-shared") return undefined;
+  const pack = toKernelPack(weightEntry);
+  if (pack.type !== "sparse-codebook") return undefined;
+  return packSparseLinear(pack.weight, { bias: denseOf(model, layer.bias).data, activation: relu ? "relu" : "none" });
+}
+
 function linearStep(
   model: DecodedMcz,
   layer: Extract<ArchitectureLayer, { op: "linear" }>,
   reluFollows: boolean,
-): { step: Step; fusedRelu: boolean } {
-  const weightEntry = entryByName(model, layer.weight);
+): LayerStep {
+  const packed = packedSparse(model, layer, reluFollows);
+  if (packed) return { step: (input, batch) => sparseLinearPacked(input, batch, packed), fusedRelu: reluFollows };
+  const weight = denseOf(model, layer.weight).data;
   const bias = denseOf(model, layer.bias).data;
-  if (weightEntry.encoding === "sparse-shared") {
-    // Straight from the stored encoding to CSR + codebook, packed once: never a dense fp32 copy.
-    const pack = toKernelPack(weightEntry);
-    if (pack.type === "sparse-codebook") {
-      const packed = packSparseLinear(pack.weight, { bias, activation: reluFollows ? "relu" : "none" });
-      return { step: (input, batch) => sparseLinearPacked(input, batch, packed), fusedRelu: reluFollows };
-    }
-  }
-  return { step: denseLinearStep(layer, weightEntry, bias), fusedRelu: false };
-}
-
-function denseLinearStep(
-  layer: Extract<ArchitectureLayer, { op: "linear" }>,
-  weightEntry: McEntry,
-  bias: Float32Array,
-): Step {
-  const weight = expandMczEntry(weightEntry).data;
-  return (input, batch) => {
+  const step: Step = (input, batch) => {
     const out = new Float32Array(batch * layer.outFeatures);
     for (let b = 0; b < batch; b++) out.set(bias, b * layer.outFeatures);
     return gemm(input, weight, {
@@ -68,14 +71,68 @@ function denseLinearStep(
       c: out,
     });
   };
+  return { step, fusedRelu: false };
 }
 
-function convStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "conv2d" }>, inputShape: number[]): Step {
-  const conv = new Conv2d(layer.inChannels, layer.outChannels, layer.kernelSize);
-  conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
-  conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
-  conv.eval();
-  return (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data;
+/**
+ * A sparse-shared convolution runs as im2col + the packed sparse product: every output position
+ * is one row of patches [positions × inChannels·k·k] (zero pixels skip their weights), then the
+ * [positions × outChannels] result is laid back out as NCHW. Dense weights go through @mc/nn's Conv2d.
+ */
+function convStep(
+  model: DecodedMcz,
+  layer: Extract<ArchitectureLayer, { op: "conv2d" }>,
+  inputShape: number[],
+  reluFollows: boolean,
+): LayerStep {
+  const [channels, height, width] = inputShape as [number, number, number];
+  const k = layer.kernelSize;
+  const packed = packedSparse(model, layer, reluFollows);
+  if (!packed) {
+    const conv = new Conv2d(layer.inChannels, layer.outChannels, k);
+    conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
+    conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
+    conv.eval();
+    return {
+      step: (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data,
+      fusedRelu: false,
+    };
+  }
+  const outHeight = height - k + 1;
+  const outWidth = width - k + 1;
+  const positions = outHeight * outWidth;
+  const patch = channels * k * k;
+  const outChannels = layer.outChannels;
+  const step: Step = (input, batch) => {
+    const patches = new Float32Array(batch * positions * patch);
+    let row = 0;
+    for (let b = 0; b < batch; b++) {
+      const image = b * channels * height * width;
+      for (let oy = 0; oy < outHeight; oy++) {
+        for (let ox = 0; ox < outWidth; ox++, row += patch) {
+          let at = row;
+          for (let c = 0; c < channels; c++) {
+            for (let ky = 0; ky < k; ky++) {
+              const from = image + (c * height + oy + ky) * width + ox;
+              for (let kx = 0; kx < k; kx++) patches[at++] = input[from + kx] as number;
+            }
+          }
+        }
+      }
+    }
+    const byPosition = sparseLinearPacked(patches, batch * positions, packed);
+    const out = new Float32Array(batch * outChannels * positions);
+    for (let b = 0; b < batch; b++) {
+      const base = b * positions;
+      for (let p = 0; p < positions; p++) {
+        const from = (base + p) * outChannels;
+        for (let o = 0; o < outChannels; o++)
+          out[(b * outChannels + o) * positions + p] = byPosition[from + o] as number;
+      }
+    }
+    return out;
+  };
+  return { step, fusedRelu: reluFollows };
 }
 
 function poolStep(kernelSize: number, inputShape: number[]): Step {
@@ -121,7 +178,9 @@ export function compileMcz(model: DecodedMcz): CompressedModel {
         break;
       }
       case "conv2d": {
-        steps.push(convStep(model, layer, shape));
+        const conv = convStep(model, layer, shape, layers[index + 1]?.op === "relu");
+        steps.push(conv.step);
+        reluDone = conv.fusedRelu;
         const [, height, width] = shape as [number, number, number];
         shape = [layer.outChannels, height - layer.kernelSize + 1, width - layer.kernelSize + 1];
         break;

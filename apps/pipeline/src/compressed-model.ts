@@ -1,6 +1,6 @@
 import { McError, type Tensor } from "@mc/core";
 import { type DecodedMcz, expandMczEntry, type McEntry, toKernelPack } from "@mc/io";
-import { gemm, packSparseLinear, sparseLinearPacked } from "@mc/kernels";
+import { gemm, packSparseConv2d, packSparseLinear, sparseConv2dPacked, sparseLinearPacked } from "@mc/kernels";
 import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
 import type { Architecture, ArchitectureLayer } from "./architecture";
 import { architectures } from "./architecture";
@@ -75,9 +75,9 @@ function linearStep(
 }
 
 /**
- * A sparse-shared convolution runs as im2col + the packed sparse product: every output position
- * is one row of patches [positions × inChannels·k·k] (zero pixels skip their weights), then the
- * [positions × outChannels] result is laid back out as NCHW. Dense weights go through @mc/nn's Conv2d.
+ * A sparse-shared convolution runs as the kernels' direct sparse convolution (each stored weight
+ * applied to whole output rows, the following ReLU fused in), straight from the stored encoding.
+ * Dense weights go through @mc/nn's Conv2d.
  */
 function convStep(
   model: DecodedMcz,
@@ -85,54 +85,29 @@ function convStep(
   inputShape: number[],
   reluFollows: boolean,
 ): LayerStep {
-  const [channels, height, width] = inputShape as [number, number, number];
-  const k = layer.kernelSize;
-  const packed = packedSparse(model, layer, reluFollows);
-  if (!packed) {
-    const conv = new Conv2d(layer.inChannels, layer.outChannels, k);
-    conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
-    conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
-    conv.eval();
+  const [, height, width] = inputShape as [number, number, number];
+  const weightEntry = entryByName(model, layer.weight);
+  const pack = weightEntry.encoding === "sparse-shared" ? toKernelPack(weightEntry) : undefined;
+  if (pack?.type === "sparse-codebook") {
+    const packed = packSparseConv2d(pack.weight, {
+      inChannels: layer.inChannels,
+      kernelSize: layer.kernelSize,
+      bias: denseOf(model, layer.bias).data,
+      activation: reluFollows ? "relu" : "none",
+    });
     return {
-      step: (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data,
-      fusedRelu: false,
+      step: (input, batch) => sparseConv2dPacked(input, { batch, height, width }, packed),
+      fusedRelu: reluFollows,
     };
   }
-  const outHeight = height - k + 1;
-  const outWidth = width - k + 1;
-  const positions = outHeight * outWidth;
-  const patch = channels * k * k;
-  const outChannels = layer.outChannels;
-  const step: Step = (input, batch) => {
-    const patches = new Float32Array(batch * positions * patch);
-    let row = 0;
-    for (let b = 0; b < batch; b++) {
-      const image = b * channels * height * width;
-      for (let oy = 0; oy < outHeight; oy++) {
-        for (let ox = 0; ox < outWidth; ox++, row += patch) {
-          let at = row;
-          for (let c = 0; c < channels; c++) {
-            for (let ky = 0; ky < k; ky++) {
-              const from = image + (c * height + oy + ky) * width + ox;
-              for (let kx = 0; kx < k; kx++) patches[at++] = input[from + kx] as number;
-            }
-          }
-        }
-      }
-    }
-    const byPosition = sparseLinearPacked(patches, batch * positions, packed);
-    const out = new Float32Array(batch * outChannels * positions);
-    for (let b = 0; b < batch; b++) {
-      const base = b * positions;
-      for (let p = 0; p < positions; p++) {
-        const from = (base + p) * outChannels;
-        for (let o = 0; o < outChannels; o++)
-          out[(b * outChannels + o) * positions + p] = byPosition[from + o] as number;
-      }
-    }
-    return out;
+  const conv = new Conv2d(layer.inChannels, layer.outChannels, layer.kernelSize);
+  conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
+  conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
+  conv.eval();
+  return {
+    step: (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data,
+    fusedRelu: false,
   };
-  return { step, fusedRelu: reluFollows };
 }
 
 function poolStep(kernelSize: number, inputShape: number[]): Step {

@@ -172,3 +172,99 @@ export function untranspose_x8_f32(y8: usize, rows: i32, lanes: i32, bias: usize
     }
   }
 }
+
+/**
+ * Direct sparse convolution (stride 1, no padding), in the style of Park et al. (ICLR 2017):
+ * y[b][o][oy][ox] = act(bias[o] + Σ_e w_e · x[b][offset_e + oy·width + ox]) over output channel
+ * o's stored entries e, where offset_e = c·height·width + ky·width + kx was precomputed for this
+ * input size. The lanes run along ox, so every x load is contiguous (no gather). `pack` is a
+ * descriptor as above with the entries' offsets in place of column indices and rowPointers in
+ * place of colPointers.
+ */
+export function spconv_f32csrlut_1x4__wasmsimd(
+  pack: usize,
+  x: usize,
+  batch: i32,
+  inChannels: i32,
+  height: i32,
+  width: i32,
+  outChannels: i32,
+  kernelSize: i32,
+  bias: usize,
+  relu: i32,
+  y: usize,
+): void {
+  const rowPointers = <usize>load<i32>(pack);
+  const offsets = <usize>load<i32>(pack, 4);
+  const values = <usize>load<i32>(pack, 8);
+  const codes = <usize>load<i32>(pack, 12);
+  const codeBytes = load<i32>(pack, 16);
+  const codebook = <usize>load<i32>(pack, 20);
+  const outHeight = height - kernelSize + 1;
+  const outWidth = width - kernelSize + 1;
+  const plane = <usize>outHeight * <usize>outWidth;
+  const stride = <usize>width << 2;
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < batch; b++) {
+    const xb = x + ((<usize>b * <usize>inChannels * <usize>height * <usize>width) << 2);
+    for (let o = 0; o < outChannels; o++) {
+      const e0 = load<i32>(rowPointers + (<usize>o << 2));
+      const e1 = load<i32>(rowPointers + (<usize>o << 2), 4);
+      const start = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
+      const yo = y + (((<usize>b * <usize>outChannels + <usize>o) * plane) << 2);
+      // Tiles of four output rows × four columns live in four registers while every stored weight
+      // of this channel goes by (one decode per weight and tile, no memory round trip per add).
+      for (let oy = 0; oy < outHeight; oy += 4) {
+        const rows = min(4, outHeight - oy);
+        const xr = xb + <usize>oy * stride;
+        const yr = yo + ((<usize>oy * <usize>outWidth) << 2);
+        const ys = <usize>outWidth << 2;
+        let ox = 0;
+        for (; ox + 4 <= outWidth; ox += 4) {
+          const column = <usize>ox << 2;
+          let a0 = f32x4.splat(start);
+          let a1 = a0;
+          let a2 = a0;
+          let a3 = a0;
+          if (rows == 4) {
+            for (let e = e0; e < e1; e++) {
+              const w = f32x4.splat(weightAt(values, codes, codeBytes, codebook, e));
+              const src = xr + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2) + column;
+              a0 = f32x4.add(a0, f32x4.mul(w, v128.load(src)));
+              a1 = f32x4.add(a1, f32x4.mul(w, v128.load(src + stride)));
+              a2 = f32x4.add(a2, f32x4.mul(w, v128.load(src + 2 * stride)));
+              a3 = f32x4.add(a3, f32x4.mul(w, v128.load(src + 3 * stride)));
+            }
+          } else {
+            for (let e = e0; e < e1; e++) {
+              const w = f32x4.splat(weightAt(values, codes, codeBytes, codebook, e));
+              const src = xr + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2) + column;
+              a0 = f32x4.add(a0, f32x4.mul(w, v128.load(src)));
+              if (rows > 1) a1 = f32x4.add(a1, f32x4.mul(w, v128.load(src + stride)));
+              if (rows > 2) a2 = f32x4.add(a2, f32x4.mul(w, v128.load(src + 2 * stride)));
+            }
+          }
+          if (relu != 0) {
+            a0 = f32x4.max(a0, zero);
+            a1 = f32x4.max(a1, zero);
+            a2 = f32x4.max(a2, zero);
+            a3 = f32x4.max(a3, zero);
+          }
+          v128.store(yr + column, a0);
+          if (rows > 1) v128.store(yr + ys + column, a1);
+          if (rows > 2) v128.store(yr + 2 * ys + column, a2);
+          if (rows > 3) v128.store(yr + 3 * ys + column, a3);
+        }
+        for (; ox < outWidth; ox++) {
+          for (let r = 0; r < rows; r++) {
+            let acc = start;
+            const src = xr + <usize>r * stride + (<usize>ox << 2);
+            for (let e = e0; e < e1; e++)
+              acc += weightAt(values, codes, codeBytes, codebook, e) * load<f32>(src + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2));
+            store<f32>(yr + <usize>r * ys + (<usize>ox << 2), relu != 0 ? max<f32>(acc, 0) : acc);
+          }
+        }
+      }
+    }
+  }
+}

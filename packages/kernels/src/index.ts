@@ -11,8 +11,9 @@ export {
 } from "./linear-int8";
 export { type MatmulIntegerOptions, matmulInteger } from "./matmul-integer";
 export { type MatmulNBitsOptions, matmulNBits } from "./matmul-nbits";
-export type { PackedSparseLinear } from "./packed-sparse-linear";
+export type { PackedSparseConv2d, PackedSparseLinear } from "./packed-sparse-linear";
 export { getKernelInfo, initKernels, type KernelInfo, setKernelTier } from "./select-kernel";
+export { type PackSparseConv2dOptions, packSparseConv2d, sparseConv2dPacked } from "./sparse-conv2d";
 export {
   type CsrMatrix,
   type PackSparseLinearOptions,

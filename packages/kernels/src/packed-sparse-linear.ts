@@ -21,3 +21,23 @@ export interface PackedSparseLinear {
   readonly bias: Float32Array | undefined;
   readonly activation: "none" | "relu";
 }
+
+/**
+ * A sparse (optionally codebook) convolution weight [out, in, k, k] validated once for direct
+ * sparse convolution (stride 1, no padding): CSR by output channel over the flattened (c, ky, kx)
+ * window positions. The wasm tier keeps a copy in its memory for the pack's lifetime.
+ */
+export interface PackedSparseConv2d {
+  readonly kind: "PackedSparseConv2d";
+  readonly outChannels: number;
+  readonly inChannels: number;
+  readonly kernelSize: number;
+  readonly rowPointers: Int32Array;
+  /** Window position of each stored entry: c·k·k + ky·k + kx. */
+  readonly columnIndices: Int32Array;
+  readonly values: Float32Array | undefined;
+  readonly codes: Uint8Array | Uint16Array | undefined;
+  readonly codebook: Float32Array | undefined;
+  readonly bias: Float32Array | undefined;
+  readonly activation: "none" | "relu";
+}

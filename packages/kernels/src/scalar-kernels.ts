@@ -305,3 +305,45 @@ export function spmv_f32csclut__scalar(
     y.set(acc, b * rows);
   }
 }
+
+/**
+ * Direct sparse convolution, stride 1, no padding: y[b][o] = act(bias[o] + Σ_e w_e · x[b] shifted
+ * by entry e's window position), accumulated in float32 entry by entry like the wasm tier.
+ */
+export function spconv_f32csrlut__scalar(
+  x: Float32Array,
+  batch: number,
+  inChannels: number,
+  height: number,
+  width: number,
+  outChannels: number,
+  kernelSize: number,
+  rowPointers: Int32Array,
+  offsets: Int32Array,
+  values: Float32Array | undefined,
+  codes: Uint8Array | Uint16Array | undefined,
+  codebook: Float32Array | undefined,
+  bias: Float32Array | undefined,
+  relu: boolean,
+  y: Float32Array,
+): void {
+  const outHeight = height - kernelSize + 1;
+  const outWidth = width - kernelSize + 1;
+  const row = new Float32Array(outWidth);
+  for (let b = 0; b < batch; b++) {
+    const xb = b * inChannels * height * width;
+    for (let o = 0; o < outChannels; o++) {
+      const yo = (b * outChannels + o) * outHeight * outWidth;
+      for (let oy = 0; oy < outHeight; oy++) {
+        row.fill(bias === undefined ? 0 : bias[o]!);
+        for (let e = rowPointers[o]!; e < rowPointers[o + 1]!; e++) {
+          const w = values !== undefined ? values[e]! : codebook![codes![e]!]!;
+          const src = xb + offsets[e]! + oy * width;
+          for (let ox = 0; ox < outWidth; ox++) row[ox]! += w * x[src + ox]!;
+        }
+        if (relu) for (let ox = 0; ox < outWidth; ox++) if (!(row[ox]! > 0) && !Number.isNaN(row[ox]!)) row[ox] = 0;
+        y.set(row, yo + oy * outWidth);
+      }
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, roundHalfEven } from "@mc/core";
 import type { PackedLinearInt8 } from "./packed-linear-int8";
-import type { PackedSparseLinear } from "./packed-sparse-linear";
+import type { PackedSparseConv2d, PackedSparseLinear } from "./packed-sparse-linear";
 import {
   dynamic_quantize_linear_f32u8__scalar,
   gemm_f32__scalar,
@@ -8,6 +8,7 @@ import {
   linear_x8s8f32__scalar,
   matmul_f32u4f32__scalar,
   matmul_x8x8s32__scalar,
+  spconv_f32csrlut__scalar,
   spmm_f32csr__scalar,
   spmm_f32csrlut__scalar,
   spmv_f32csclut__scalar,
@@ -22,7 +23,15 @@ import {
   matmulIntegerWasm,
   matmulNBitsWasm,
 } from "./wasm-kernels";
-import { packedSparseWasm, residentSparse, type SparseOperands, sparseWasm } from "./wasm-sparse-kernels";
+import {
+  convOffsets,
+  packedConvWasm,
+  packedSparseWasm,
+  residentConv,
+  residentSparse,
+  type SparseOperands,
+  sparseWasm,
+} from "./wasm-sparse-kernels";
 
 /**
  * Kernel selection and feature detection, in one place: every public op calls a
@@ -245,9 +254,43 @@ export function dispatchSparse(
 }
 
 /** Copies a new pack into the wasm tier's memory now, so later calls (and input changes) cannot touch it. */
-export function makeResident(p: PackedSparseLinear): void {
+export function makeResident(p: PackedSparseLinear | PackedSparseConv2d): void {
   const arena = forcedTier === "js" ? null : simdArena();
-  if (arena !== null) residentSparse(arena, p);
+  if (arena === null) return;
+  if (p.kind === "PackedSparseLinear") residentSparse(arena, p);
+  else residentConv(arena, p);
+}
+
+/** A packed direct sparse convolution (stride 1, no padding); weights validated when packed. */
+export function dispatchPackedConv(
+  x: Float32Array,
+  shape: { batch: number; height: number; width: number },
+  p: PackedSparseConv2d,
+  y: Float32Array,
+): void {
+  const arena = forcedTier === "js" ? null : simdArena();
+  if (arena !== null) {
+    packedConvWasm(arena, x, shape, p, y);
+    return;
+  }
+  const offsets = convOffsets(p, shape.height, shape.width, new Int32Array(p.columnIndices.length));
+  spconv_f32csrlut__scalar(
+    x,
+    shape.batch,
+    p.inChannels,
+    shape.height,
+    shape.width,
+    p.outChannels,
+    p.kernelSize,
+    p.rowPointers,
+    offsets,
+    p.values,
+    p.codes,
+    p.codebook,
+    p.bias,
+    p.activation === "relu",
+    y,
+  );
 }
 
 /** A packed (CSC, zero-input skipping) sparse layer; its weights were validated when packed. */
@@ -316,6 +359,7 @@ export function getKernelInfo(): KernelInfo {
           sparseCodebookLinearSmallBatch4Bit: "spmv_f32csrlut16_1x4__wasmsimd",
           sparseLinearPacked: "spmm_f32csclut_x8__wasmsimd",
           sparseLinearPackedSmallBatch: "spmv_f32csclut_1x1__wasmsimd",
+          sparseConv2dPacked: "spconv_f32csrlut_1x4__wasmsimd",
         }
       : {
           gemm: "gemm_f32__scalar",
@@ -327,6 +371,7 @@ export function getKernelInfo(): KernelInfo {
           codebookLinear: "gemm_f32lut__scalar",
           sparseCodebookLinear: "spmm_f32csrlut__scalar",
           sparseLinearPacked: "spmv_f32csclut__scalar",
+          sparseConv2dPacked: "spconv_f32csrlut__scalar",
         },
   };
   if (!info.wasmSimdSupported) {

@@ -188,39 +188,27 @@ export function packSparseLinear(
   options: PackSparseLinearOptions = {},
 ): PackedSparseLinear {
   const caller = "packSparseLinear";
-  checkOptions(weight, caller);
   checkOptions(options, caller);
   const { activation = "none" } = options;
   assertOneOf(activation, ["none", "relu"] as const, caller, "options.activation");
-  const rows = checkDimension(weight.rows, caller, "weight.rows");
-  const cols = checkDimension(weight.cols, caller, "weight.cols");
-  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const checked = checkedSparseWeight(weight, caller);
+  const { rows, cols, nnz, rowPointers, columnIndices, values: csrValues, codes: csrCodes, codebook } = checked;
   const bias = checkOptionalBias(options.bias, rows, caller, "options.bias")?.slice();
-  let values: Float32Array | undefined;
-  let codes: Uint8Array | Uint16Array | undefined;
-  let codebook: Float32Array | undefined;
-  if ("values" in weight) {
-    values = new Float32Array(nnz);
-    checkLength(checkFloat32Array(weight.values, caller, "weight.values"), nnz, caller, "weight.values", [nnz]);
-    checkFinite(weight.values, caller, "weight.values");
-  } else {
-    codebook = checkFloat32Array(weight.codebook, caller, "weight.codebook").slice();
-    checkFinite(codebook, caller, "weight.codebook");
-    checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
-    codes = weight.codeIndices instanceof Uint8Array ? new Uint8Array(nnz) : new Uint16Array(nnz);
-  }
+  const values = csrValues === undefined ? undefined : new Float32Array(nnz);
+  const codes =
+    csrCodes === undefined ? undefined : csrCodes instanceof Uint8Array ? new Uint8Array(nnz) : new Uint16Array(nnz);
   // Counting sort by column; rows come in ascending order, so each column's rows ascend too.
   const colPointers = new Int32Array(cols + 1);
-  for (let e = 0; e < nnz; e++) colPointers[weight.columnIndices[e]! + 1]!++;
+  for (let e = 0; e < nnz; e++) colPointers[columnIndices[e]! + 1]!++;
   for (let c = 0; c < cols; c++) colPointers[c + 1]! += colPointers[c]!;
   const next = colPointers.slice(0, cols);
   const rowIndices = new Int32Array(nnz);
   for (let r = 0; r < rows; r++) {
-    for (let e = weight.rowPointers[r]!; e < weight.rowPointers[r + 1]!; e++) {
-      const at = next[weight.columnIndices[e]!]!++;
+    for (let e = rowPointers[r]!; e < rowPointers[r + 1]!; e++) {
+      const at = next[columnIndices[e]!]!++;
       rowIndices[at] = r;
-      if (values !== undefined) values[at] = (weight as CsrMatrix).values[e]!;
-      else codes![at] = (weight as SparseCodebookWeight).codeIndices[e]!;
+      if (values !== undefined) values[at] = csrValues![e]!;
+      else codes![at] = csrCodes![e]!;
     }
   }
   const packed: PackedSparseLinear = {
@@ -237,6 +225,39 @@ export function packSparseLinear(
   };
   makeResident(packed);
   return packed;
+}
+
+/**
+ * Validates a CSR weight with `values`, or `codeIndices` into a `codebook`, completely (structure,
+ * column indices, codes in range, finite weights) and returns copies in CSR order.
+ */
+export function checkedSparseWeight(
+  weight: CsrMatrix | SparseCodebookWeight,
+  caller: string,
+): {
+  rows: number;
+  cols: number;
+  nnz: number;
+  rowPointers: Int32Array;
+  columnIndices: Int32Array;
+  values: Float32Array | undefined;
+  codes: Uint8Array | Uint16Array | undefined;
+  codebook: Float32Array | undefined;
+} {
+  checkOptions(weight, caller);
+  const rows = checkDimension(weight.rows, caller, "weight.rows");
+  const cols = checkDimension(weight.cols, caller, "weight.cols");
+  const nnz = checkCsrStructure(rows, cols, weight.rowPointers, weight.columnIndices, caller, "weight");
+  const csr = { rows, cols, nnz, rowPointers: weight.rowPointers.slice(), columnIndices: weight.columnIndices.slice() };
+  if ("values" in weight) {
+    checkLength(checkFloat32Array(weight.values, caller, "weight.values"), nnz, caller, "weight.values", [nnz]);
+    checkFinite(weight.values, caller, "weight.values");
+    return { ...csr, values: weight.values.slice(), codes: undefined, codebook: undefined };
+  }
+  const codebook = checkFloat32Array(weight.codebook, caller, "weight.codebook").slice();
+  checkFinite(codebook, caller, "weight.codebook");
+  checkCodeIndices(weight.codeIndices, nnz, codebook.length, caller, "weight.codeIndices");
+  return { ...csr, values: undefined, codes: weight.codeIndices.slice(), codebook };
 }
 
 function checkFinite(values: Float32Array, caller: string, argument: string): void {

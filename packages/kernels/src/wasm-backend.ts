@@ -114,6 +114,19 @@ export interface WasmKernelExports {
     y: number,
   ): void;
   spmm_f32csclut_x8__wasmsimd(pack: number, xt: number, cols: number, y8: number): void;
+  spconv_f32csrlut_1x4__wasmsimd(
+    pack: number,
+    x: number,
+    batch: number,
+    inChannels: number,
+    height: number,
+    width: number,
+    outChannels: number,
+    kernelSize: number,
+    bias: number,
+    relu: number,
+    y: number,
+  ): void;
   transpose_x8_f32(x: number, cols: number, b0: number, lanes: number, xt: number): void;
   untranspose_x8_f32(y8: number, rows: number, lanes: number, bias: number, relu: number, y: number, b0: number): void;
   check_csr_indices(

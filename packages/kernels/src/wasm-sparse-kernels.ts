@@ -1,4 +1,4 @@
-import type { PackedSparseLinear } from "./packed-sparse-linear";
+import type { PackedSparseConv2d, PackedSparseLinear } from "./packed-sparse-linear";
 import { residentPack, type Scratch, type WasmArena, withScratch } from "./wasm-backend";
 
 /**
@@ -186,4 +186,74 @@ function ioBuffer(arena: WasmArena, bytes: number): number {
   const ptr = arena.alloc(size);
   ioBuffers.set(arena, { ptr, bytes: size });
   return ptr;
+}
+
+/** Input offset of each stored conv entry for an input of this size (c·h·w + ky·w + kx). */
+export function convOffsets(p: PackedSparseConv2d, height: number, width: number, out: Int32Array): Int32Array {
+  const k = p.kernelSize;
+  for (let e = 0; e < p.columnIndices.length; e++) {
+    const position = p.columnIndices[e]!;
+    const c = Math.floor(position / (k * k));
+    const inWindow = position - c * k * k;
+    const ky = Math.floor(inWindow / k);
+    out[e] = (c * height + ky) * width + (inWindow - ky * k);
+  }
+  return out;
+}
+
+interface ResidentConv {
+  descriptor: number;
+  bias: number;
+  offsets: number;
+  /** Input size the offsets were computed for (0 before the first call). */
+  height: number;
+  width: number;
+}
+
+export function residentConv(arena: WasmArena, p: PackedSparseConv2d): ResidentConv {
+  return residentPack(arena, p, () => {
+    const copy = (data: ArrayBufferView | undefined) => (data === undefined ? 0 : arena.copyIn(data));
+    const offsets = arena.alloc(Math.max(1, p.columnIndices.length) * 4);
+    const arrays = [p.rowPointers, p.values, p.codes, p.codebook, p.bias].map(copy);
+    const [rowPointers, values, codes, codebook, bias] = arrays as [number, number, number, number, number];
+    const codeBytes = p.codes === undefined ? 0 : p.codes.BYTES_PER_ELEMENT;
+    const descriptor = arena.copyIn(Int32Array.of(rowPointers, offsets, values, codes, codeBytes, codebook));
+    return { value: { descriptor, bias, offsets, height: 0, width: 0 }, blocks: [...arrays, offsets, descriptor] };
+  });
+}
+
+/** A packed sparse convolution on its resident copy (`spconv_f32csrlut_1x4`, lanes along the output row). */
+export function packedConvWasm(
+  arena: WasmArena,
+  x: Float32Array,
+  shape: { batch: number; height: number; width: number },
+  p: PackedSparseConv2d,
+  y: Float32Array,
+): void {
+  const w = residentConv(arena, p);
+  const { batch, height, width } = shape;
+  if (w.height !== height || w.width !== width) {
+    convOffsets(p, height, width, arena.i32(w.offsets, p.columnIndices.length));
+    w.height = height;
+    w.width = width;
+  }
+  const base = ioBuffer(arena, x.byteLength + y.byteLength);
+  const out = base + align16(x.byteLength);
+  arena.f32(base, x.length).set(x);
+  const relu = p.activation === "relu" ? 1 : 0;
+  const { inChannels, outChannels, kernelSize } = p;
+  arena.exports.spconv_f32csrlut_1x4__wasmsimd(
+    w.descriptor,
+    base,
+    batch,
+    inChannels,
+    height,
+    width,
+    outChannels,
+    kernelSize,
+    w.bias,
+    relu,
+    out,
+  );
+  y.set(arena.f32(out, y.length));
 }

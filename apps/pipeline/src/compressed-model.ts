@@ -1,16 +1,18 @@
 import { McError, type Tensor } from "@mc/core";
 import { type DecodedMcz, expandMczEntry, type McEntry, toKernelPack } from "@mc/io";
 import { gemm, packSparseConv2d, packSparseLinear, sparseConv2dPacked, sparseLinearPacked } from "@mc/kernels";
-import { Conv2d, type Dataset, MaxPool2d } from "@mc/nn";
+import { Conv2d, type Dataset } from "@mc/nn";
 import type { Architecture, ArchitectureLayer } from "./architecture";
 import { architectures } from "./architecture";
 import { CliError } from "./cli-error";
 
 /**
- * A model run straight from a decoded `.mcz`: sparse + shared fully connected layers are packed
- * once for the kernels' sparse-codebook product (by input column, skipping zero inputs, with a
- * following ReLU fused in) without ever expanding to dense fp32; convolutions (which the kernels
- * do not take in compressed form) are expanded and run through @mc/nn's Conv2d.
+ * A model run straight from a decoded `.mcz`: sparse + shared layers are packed once for the
+ * kernels — fully connected ones by input column (zero inputs skip their weights), convolutions
+ * for direct sparse convolution — with a following ReLU fused in, never expanded to dense fp32.
+ * Dense entries run through `gemm` or @mc/nn's Conv2d. Every step writes into a buffer it keeps
+ * between calls (allocating fresh multi-kilobyte typed arrays per call cost as much as the
+ * kernels); `forward` returns a copy of the logits.
  */
 type Step = (input: Float32Array, batch: number) => Float32Array;
 
@@ -31,89 +33,90 @@ function denseOf(model: DecodedMcz, name: string): Tensor<Float32Array> {
   return expandMczEntry(entryByName(model, name));
 }
 
-/** A compiled layer, and whether it applies the ReLU that follows it (the caller then skips that). */
-interface LayerStep {
-  step: Step;
-  fusedRelu: boolean;
-}
-
-/**
- * A sparse-shared weight straight from its stored encoding to CSR + codebook and packed once for
- * `sparseLinearPacked` (zero inputs skip their column; the following ReLU fused in): never a
- * dense fp32 copy. Undefined for other encodings.
- */
-function packedSparse(model: DecodedMcz, layer: { weight: string; bias: string }, relu: boolean) {
-  const weightEntry = entryByName(model, layer.weight);
-  if (weightEntry.encoding !== "sparse-shared") return undefined;
-  const pack = toKernelPack(weightEntry);
-  if (pack.type !== "sparse-codebook") return undefined;
-  return packSparseLinear(pack.weight, { bias: denseOf(model, layer.bias).data, activation: relu ? "relu" : "none" });
-}
-
-function linearStep(
-  model: DecodedMcz,
-  layer: Extract<ArchitectureLayer, { op: "linear" }>,
-  reluFollows: boolean,
-): LayerStep {
-  const packed = packedSparse(model, layer, reluFollows);
-  if (packed) return { step: (input, batch) => sparseLinearPacked(input, batch, packed), fusedRelu: reluFollows };
-  const weight = denseOf(model, layer.weight).data;
-  const bias = denseOf(model, layer.bias).data;
-  const step: Step = (input, batch) => {
-    const out = new Float32Array(batch * layer.outFeatures);
-    for (let b = 0; b < batch; b++) out.set(bias, b * layer.outFeatures);
-    return gemm(input, weight, {
-      m: batch,
-      k: layer.inFeatures,
-      n: layer.outFeatures,
-      transposeB: true,
-      beta: 1,
-      c: out,
-    });
+/** A step whose output ([batch × perSample]) lives in a buffer reused while the batch size stays. */
+function reusing(perSample: number, compute: (input: Float32Array, batch: number, out: Float32Array) => void): Step {
+  let buffer = new Float32Array(0);
+  return (input, batch) => {
+    if (buffer.length !== batch * perSample) buffer = new Float32Array(batch * perSample);
+    compute(input, batch, buffer);
+    return buffer;
   };
-  return { step, fusedRelu: false };
 }
 
-/**
- * A sparse-shared convolution runs as the kernels' direct sparse convolution (each stored weight
- * applied to whole output rows, the following ReLU fused in), straight from the stored encoding.
- * Dense weights go through @mc/nn's Conv2d.
- */
+/** The sparse-codebook kernel pack of a sparse-shared weight, straight from its stored encoding. */
+function sparsePackOf(model: DecodedMcz, name: string) {
+  const entry = entryByName(model, name);
+  if (entry.encoding !== "sparse-shared") return undefined;
+  const pack = toKernelPack(entry);
+  return pack.type === "sparse-codebook" ? pack.weight : undefined;
+}
+
+function linearStep(model: DecodedMcz, layer: Extract<ArchitectureLayer, { op: "linear" }>, relu: boolean): Step {
+  const bias = denseOf(model, layer.bias).data;
+  const sparse = sparsePackOf(model, layer.weight);
+  if (sparse) {
+    const packed = packSparseLinear(sparse, { bias, activation: relu ? "relu" : "none" });
+    return reusing(layer.outFeatures, (input, batch, out) => sparseLinearPacked(input, batch, packed, out));
+  }
+  const weight = denseOf(model, layer.weight).data;
+  const { inFeatures: k, outFeatures: n } = layer;
+  return reusing(n, (input, batch, out) => {
+    for (let b = 0; b < batch; b++) out.set(bias, b * n);
+    gemm(input, weight, { m: batch, k, n, transposeB: true, beta: 1, c: out });
+    if (relu) reluInPlace(out);
+  });
+}
+
 function convStep(
   model: DecodedMcz,
   layer: Extract<ArchitectureLayer, { op: "conv2d" }>,
   inputShape: number[],
-  reluFollows: boolean,
-): LayerStep {
+  relu: boolean,
+): Step {
   const [, height, width] = inputShape as [number, number, number];
-  const weightEntry = entryByName(model, layer.weight);
-  const pack = weightEntry.encoding === "sparse-shared" ? toKernelPack(weightEntry) : undefined;
-  if (pack?.type === "sparse-codebook") {
-    const packed = packSparseConv2d(pack.weight, {
-      inChannels: layer.inChannels,
-      kernelSize: layer.kernelSize,
-      bias: denseOf(model, layer.bias).data,
-      activation: reluFollows ? "relu" : "none",
-    });
-    return {
-      step: (input, batch) => sparseConv2dPacked(input, { batch, height, width }, packed),
-      fusedRelu: reluFollows,
-    };
+  const bias = denseOf(model, layer.bias).data;
+  const outputSize = layer.outChannels * (height - layer.kernelSize + 1) * (width - layer.kernelSize + 1);
+  const sparse = sparsePackOf(model, layer.weight);
+  if (sparse) {
+    const { inChannels, kernelSize } = layer;
+    const packed = packSparseConv2d(sparse, { inChannels, kernelSize, bias, activation: relu ? "relu" : "none" });
+    return reusing(outputSize, (input, batch, out) => sparseConv2dPacked(input, { batch, height, width }, packed, out));
   }
   const conv = new Conv2d(layer.inChannels, layer.outChannels, layer.kernelSize);
   conv.getParameter("weight").value.data.set(denseOf(model, layer.weight).data);
-  conv.getParameter("bias").value.data.set(denseOf(model, layer.bias).data);
+  conv.getParameter("bias").value.data.set(bias);
   conv.eval();
-  return {
-    step: (input, batch) => conv.forward({ data: input, shape: [batch, ...inputShape] }).data,
-    fusedRelu: false,
-  };
+  return reusing(outputSize, (input, batch, out) => {
+    out.set(conv.forward({ data: input, shape: [batch, ...inputShape] }).data);
+    if (relu) reluInPlace(out);
+  });
 }
 
-function poolStep(kernelSize: number, inputShape: number[]): Step {
-  const pool = new MaxPool2d(kernelSize);
-  pool.eval();
-  return (input, batch) => pool.forward({ data: input, shape: [batch, ...inputShape] }).data;
+function reluInPlace(values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) if ((values[i] as number) < 0) values[i] = 0;
+}
+
+/** Max over k×k windows, stride k (what @mc/nn's MaxPool2d computes), without the backward state. */
+function poolStep(k: number, [channels, height, width]: number[]): Step {
+  const outHeight = Math.floor((height as number) / k);
+  const outWidth = Math.floor((width as number) / k);
+  const planes = channels as number;
+  return reusing(planes * outHeight * outWidth, (input, batch, out) => {
+    let at = 0;
+    for (let plane = 0; plane < batch * planes; plane++) {
+      const base = plane * (height as number) * (width as number);
+      for (let oy = 0; oy < outHeight; oy++) {
+        for (let ox = 0; ox < outWidth; ox++) {
+          let best = Number.NEGATIVE_INFINITY;
+          for (let ky = 0; ky < k; ky++) {
+            const row = base + (oy * k + ky) * (width as number) + ox * k;
+            for (let kx = 0; kx < k; kx++) best = Math.max(best, input[row + kx] as number);
+          }
+          out[at++] = best;
+        }
+      }
+    }
+  });
 }
 
 /** Builds the runnable model from a decoded file whose metadata names its architecture. */
@@ -128,42 +131,48 @@ export function compileMcz(model: DecodedMcz): CompressedModel {
   const steps: Step[] = [];
   let shape = [...architecture.input];
   const layers = architecture.layers;
-  let reluDone = false; // the linear before this ReLU applied it
   for (const [index, layer] of layers.entries()) {
+    // Every layer that computes something takes the ReLU after it in; the ReLU op itself is a no-op.
+    const reluFollows = layers[index + 1]?.op === "relu";
     switch (layer.op) {
       case "flatten":
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
       case "relu":
-        if (reluDone) {
-          reluDone = false;
-          break;
+        if (index === 0 || layers[index - 1]?.op === "relu" || layers[index - 1]?.op === "flatten") {
+          const size = shape.reduce((a, b) => a * b, 1);
+          steps.push(
+            reusing(size, (input, _batch, out) => {
+              out.set(input);
+              reluInPlace(out);
+            }),
+          );
         }
-        steps.push((input) => {
-          const out = new Float32Array(input.length);
-          for (let i = 0; i < input.length; i++) out[i] = Math.max(0, input[i] as number);
-          return out;
-        });
         break;
-      case "linear": {
-        const linear = linearStep(model, layer, layers[index + 1]?.op === "relu");
-        steps.push(linear.step);
-        reluDone = linear.fusedRelu;
+      case "linear":
+        steps.push(linearStep(model, layer, reluFollows));
         shape = [layer.outFeatures];
         break;
-      }
       case "conv2d": {
-        const conv = convStep(model, layer, shape, layers[index + 1]?.op === "relu");
-        steps.push(conv.step);
-        reluDone = conv.fusedRelu;
+        steps.push(convStep(model, layer, shape, reluFollows));
         const [, height, width] = shape as [number, number, number];
         shape = [layer.outChannels, height - layer.kernelSize + 1, width - layer.kernelSize + 1];
         break;
       }
       case "maxpool2d": {
-        steps.push(poolStep(layer.kernelSize, shape));
+        // A ReLU after a pool is applied by the pool's own step below.
+        const pool = poolStep(layer.kernelSize, shape);
         const [channels, height, width] = shape as [number, number, number];
         shape = [channels, Math.floor(height / layer.kernelSize), Math.floor(width / layer.kernelSize)];
+        steps.push(
+          reluFollows
+            ? (input, batch) => {
+                const out = pool(input, batch);
+                reluInPlace(out);
+                return out;
+              }
+            : pool,
+        );
         break;
       }
     }
@@ -174,7 +183,7 @@ export function compileMcz(model: DecodedMcz): CompressedModel {
     forward(input, batch) {
       let x = input;
       for (const step of steps) x = step(x, batch);
-      return x;
+      return x.slice();
     },
   };
 }

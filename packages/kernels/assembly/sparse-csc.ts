@@ -178,10 +178,11 @@ export function untranspose_x8_f32(y8: usize, rows: i32, lanes: i32, bias: usize
  * y[b][o][oy][ox] = act(bias[o] + Σ_e w_e · x[b][offset_e + oy·width + ox]) over output channel
  * o's stored entries e, where offset_e = c·height·width + ky·width + kx was precomputed for this
  * input size. The lanes run along ox, so every x load is contiguous (no gather). `pack` is a
- * descriptor as above with the entries' offsets in place of column indices and rowPointers in
- * place of colPointers.
+ * descriptor of three words: rowPointers, the entries' offsets, and their fp32 values (codebook
+ * weights are expanded per entry when the pack is copied in: convolution packs are small, and it
+ * takes the code lookup out of the inner loop).
  */
-export function spconv_f32csrlut_1x4__wasmsimd(
+export function spconv_f32csr_4x4__wasmsimd(
   pack: usize,
   x: usize,
   batch: i32,
@@ -197,9 +198,6 @@ export function spconv_f32csrlut_1x4__wasmsimd(
   const rowPointers = <usize>load<i32>(pack);
   const offsets = <usize>load<i32>(pack, 4);
   const values = <usize>load<i32>(pack, 8);
-  const codes = <usize>load<i32>(pack, 12);
-  const codeBytes = load<i32>(pack, 16);
-  const codebook = <usize>load<i32>(pack, 20);
   const outHeight = height - kernelSize + 1;
   const outWidth = width - kernelSize + 1;
   const plane = <usize>outHeight * <usize>outWidth;
@@ -228,7 +226,7 @@ export function spconv_f32csrlut_1x4__wasmsimd(
           let a3 = a0;
           if (rows == 4) {
             for (let e = e0; e < e1; e++) {
-              const w = f32x4.splat(weightAt(values, codes, codeBytes, codebook, e));
+              const w = v128.load32_splat(values + (<usize>e << 2));
               const src = xr + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2) + column;
               a0 = f32x4.add(a0, f32x4.mul(w, v128.load(src)));
               a1 = f32x4.add(a1, f32x4.mul(w, v128.load(src + stride)));
@@ -237,7 +235,7 @@ export function spconv_f32csrlut_1x4__wasmsimd(
             }
           } else {
             for (let e = e0; e < e1; e++) {
-              const w = f32x4.splat(weightAt(values, codes, codeBytes, codebook, e));
+              const w = v128.load32_splat(values + (<usize>e << 2));
               const src = xr + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2) + column;
               a0 = f32x4.add(a0, f32x4.mul(w, v128.load(src)));
               if (rows > 1) a1 = f32x4.add(a1, f32x4.mul(w, v128.load(src + stride)));
@@ -260,7 +258,7 @@ export function spconv_f32csrlut_1x4__wasmsimd(
             let acc = start;
             const src = xr + <usize>r * stride + (<usize>ox << 2);
             for (let e = e0; e < e1; e++)
-              acc += weightAt(values, codes, codeBytes, codebook, e) * load<f32>(src + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2));
+              acc += load<f32>(values + (<usize>e << 2)) * load<f32>(src + (<usize>load<i32>(offsets + (<usize>e << 2)) << 2));
             store<f32>(yr + <usize>r * ys + (<usize>ox << 2), relu != 0 ? max<f32>(acc, 0) : acc);
           }
         }

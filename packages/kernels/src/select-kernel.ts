@@ -359,7 +359,7 @@ export function getKernelInfo(): KernelInfo {
           sparseCodebookLinearSmallBatch4Bit: "spmv_f32csrlut16_1x4__wasmsimd",
           sparseLinearPacked: "spmm_f32csclut_x8__wasmsimd",
           sparseLinearPackedSmallBatch: "spmv_f32csclut_1x1__wasmsimd",
-          sparseConv2dPacked: "spconv_f32csrlut_1x4__wasmsimd",
+          sparseConv2dPacked: "spconv_f32csr_4x4__wasmsimd",
         }
       : {
           gemm: "gemm_f32__scalar",

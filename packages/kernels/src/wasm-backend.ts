@@ -114,7 +114,7 @@ export interface WasmKernelExports {
     y: number,
   ): void;
   spmm_f32csclut_x8__wasmsimd(pack: number, xt: number, cols: number, y8: number): void;
-  spconv_f32csrlut_1x4__wasmsimd(
+  spconv_f32csr_4x4__wasmsimd(
     pack: number,
     x: number,
     batch: number,

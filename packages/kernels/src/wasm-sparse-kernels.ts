@@ -212,13 +212,18 @@ interface ResidentConv {
 
 export function residentConv(arena: WasmArena, p: PackedSparseConv2d): ResidentConv {
   return residentPack(arena, p, () => {
-    const copy = (data: ArrayBufferView | undefined) => (data === undefined ? 0 : arena.copyIn(data));
-    const offsets = arena.alloc(Math.max(1, p.columnIndices.length) * 4);
-    const arrays = [p.rowPointers, p.values, p.codes, p.codebook, p.bias].map(copy);
-    const [rowPointers, values, codes, codebook, bias] = arrays as [number, number, number, number, number];
-    const codeBytes = p.codes === undefined ? 0 : p.codes.BYTES_PER_ELEMENT;
-    const descriptor = arena.copyIn(Int32Array.of(rowPointers, offsets, values, codes, codeBytes, codebook));
-    return { value: { descriptor, bias, offsets, height: 0, width: 0 }, blocks: [...arrays, offsets, descriptor] };
+    const entries = Math.max(1, p.columnIndices.length);
+    const offsets = arena.alloc(entries * 4);
+    const weights = p.values ?? Float32Array.from(p.codes!, (code) => p.codebook![code]!);
+    const rowPointers = arena.copyIn(p.rowPointers);
+    const values = arena.alloc(entries * 4);
+    arena.f32(values, weights.length).set(weights);
+    const bias = p.bias === undefined ? 0 : arena.copyIn(p.bias);
+    const descriptor = arena.copyIn(Int32Array.of(rowPointers, offsets, values));
+    return {
+      value: { descriptor, bias, offsets, height: 0, width: 0 },
+      blocks: [rowPointers, offsets, values, bias, descriptor],
+    };
   });
 }
 
@@ -242,7 +247,7 @@ export function packedConvWasm(
   arena.f32(base, x.length).set(x);
   const relu = p.activation === "relu" ? 1 : 0;
   const { inChannels, outChannels, kernelSize } = p;
-  arena.exports.spconv_f32csrlut_1x4__wasmsimd(
+  arena.exports.spconv_f32csr_4x4__wasmsimd(
     w.descriptor,
     base,
     batch,

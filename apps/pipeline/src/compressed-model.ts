@@ -97,19 +97,33 @@ function reluInPlace(values: Float32Array): void {
 }
 
 /** Max over k×k windows, stride k (what @mc/nn's MaxPool2d computes), without the backward state. */
-function poolStep(k: number, [channels, height, width]: number[]): Step {
-  const outHeight = Math.floor((height as number) / k);
-  const outWidth = Math.floor((width as number) / k);
-  const planes = channels as number;
+function poolStep(k: number, inputShape: number[]): Step {
+  const [planes, height, width] = inputShape as [number, number, number];
+  const outHeight = Math.floor(height / k);
+  const outWidth = Math.floor(width / k);
   return reusing(planes * outHeight * outWidth, (input, batch, out) => {
     let at = 0;
     for (let plane = 0; plane < batch * planes; plane++) {
-      const base = plane * (height as number) * (width as number);
+      const base = plane * height * width;
       for (let oy = 0; oy < outHeight; oy++) {
+        const top = base + oy * k * width;
+        if (k === 2) {
+          // LeNet's 2×2 pools, unrolled: the generic loop below spent most of its time on loop control.
+          for (let ox = 0; ox < outWidth; ox++) {
+            const p = top + 2 * ox;
+            out[at++] = Math.max(
+              input[p] as number,
+              input[p + 1] as number,
+              input[p + width] as number,
+              input[p + width + 1] as number,
+            );
+          }
+          continue;
+        }
         for (let ox = 0; ox < outWidth; ox++) {
           let best = Number.NEGATIVE_INFINITY;
           for (let ky = 0; ky < k; ky++) {
-            const row = base + (oy * k + ky) * (width as number) + ox * k;
+            const row = top + ky * width + ox * k;
             for (let kx = 0; kx < k; kx++) best = Math.max(best, input[row + kx] as number);
           }
           out[at++] = best;

@@ -12,7 +12,11 @@ export { MaxPool2d } from "./max-pool2d";
 export { type LoadMnistOptions, loadIdx, loadMnist, parseIdx } from "./mnist";
 export { createLenet5, createLenet300100 } from "./models";
 export { addParameterHook, Module, Parameter, type ParameterHook, type ParameterKind } from "./module";
-export { type AttentionExtraGradients, MultiHeadAttention } from "./multi-head-attention";
+export {
+  type AttentionExtraGradients,
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+} from "./multi-head-attention";
 export {
   Adam,
   type AdamOptions,

@@ -103,6 +103,25 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * Swaps the child registered as `name` for `module`, keeping its place in the child order.
+   * Parameter names are not touched: the caller gives the new child's parameters their full
+   * dotted names (only it knows which prefix the old child's parameters carry). Returns the old child.
+   */
+  protected replaceModule(name: string, module: Module): Module {
+    const entry = this.childModules.find(([existing]) => existing === name);
+    if (!entry) {
+      throw new InvalidArgumentError({
+        message: `${this.constructor.name}: no child named "${name}" to replace`,
+        argument: "name",
+        value: name,
+      });
+    }
+    const previous = entry[1];
+    entry[1] = module;
+    return previous;
+  }
+
   /** Children in registration order, with their local names. */
   children(): readonly [string, Module][] {
     return this.childModules;

@@ -19,11 +19,25 @@ export interface AttentionExtraGradients {
  * to 0 to prune heads. `backward` accumulates ∂L/∂ξ_h into `headMaskGrad` (the head-importance
  * signal), cleared by `zeroGrad`. The last forward's pre-softmax `scores` and `probabilities`
  * ([batch, heads, tokens, tokens]) stay readable for distillation and inspection.
+ *
+ * The inner width heads·headWidth may differ from the model width (`options.headWidth`): Q, K
+ * and V map width → heads·headWidth and O maps it back, which is what an attention looks like
+ * after some of its heads were physically removed.
  */
+export interface MultiHeadAttentionOptions {
+  seed?: number;
+  bias?: boolean;
+  /** Width of each head; width / heads by default (then width must be divisible by heads). */
+  headWidth?: number;
+}
+
 export class MultiHeadAttention extends Module {
+  /** Model width: the last axis of the input and of the output. */
   readonly width: number;
   readonly heads: number;
   readonly headWidth: number;
+  /** heads · headWidth: the output width of Q, K, V and the input width of O. */
+  readonly innerWidth: number;
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
@@ -46,24 +60,29 @@ export class MultiHeadAttention extends Module {
       }
     | undefined;
 
-  constructor(width: number, heads: number, options: { seed?: number; bias?: boolean } = {}) {
+  constructor(width: number, heads: number, options: MultiHeadAttentionOptions = {}) {
     super();
-    const { seed = 0, bias = true } = options;
+    const { seed = 0, bias = true, headWidth } = options;
     this.width = assertInteger(width, "MultiHeadAttention", "width", { min: 1 });
     this.heads = assertInteger(heads, "MultiHeadAttention", "heads", { min: 1 });
-    if (width % heads !== 0) {
+    if (headWidth === undefined && width % heads !== 0) {
       throw new InvalidArgumentError({
-        message: `MultiHeadAttention: width ${width} is not divisible by heads ${heads}`,
+        message: `MultiHeadAttention: width ${width} is not divisible by heads ${heads} (pass options.headWidth for an inner width other than width)`,
         argument: "heads",
         value: heads,
       });
     }
-    this.headWidth = width / heads;
+    this.headWidth =
+      headWidth === undefined
+        ? width / heads
+        : assertInteger(headWidth, "MultiHeadAttention", "options.headWidth", { min: 1 });
+    const inner = heads * this.headWidth;
+    this.innerWidth = inner;
     const kind = "attention.weight" as const;
-    this.q = this.addModule("q", new Linear(width, width, { seed, bias, kind }));
-    this.k = this.addModule("k", new Linear(width, width, { seed: seed + 1, bias, kind }));
-    this.v = this.addModule("v", new Linear(width, width, { seed: seed + 2, bias, kind }));
-    this.o = this.addModule("o", new Linear(width, width, { seed: seed + 3, bias, kind }));
+    this.q = this.addModule("q", new Linear(width, inner, { seed, bias, kind }));
+    this.k = this.addModule("k", new Linear(width, inner, { seed: seed + 1, bias, kind }));
+    this.v = this.addModule("v", new Linear(width, inner, { seed: seed + 2, bias, kind }));
+    this.o = this.addModule("o", new Linear(inner, width, { seed: seed + 3, bias, kind }));
     this.headMask = new Float32Array(heads).fill(1);
     this.headMaskGrad = new Float32Array(heads);
   }
@@ -85,7 +104,7 @@ export class MultiHeadAttention extends Module {
     const q = this.q.forward(input).data;
     const k = this.k.forward(input).data;
     const v = this.v.forward(input).data;
-    const { heads, headWidth: dh, width: d } = this;
+    const { heads, headWidth: dh, innerWidth: d } = this;
     const scale = 1 / Math.sqrt(dh);
     const qh = toHeadMajor(q, batch, tokens, heads, dh);
     const kh = toHeadMajor(k, batch, tokens, heads, dh);
@@ -127,13 +146,13 @@ export class MultiHeadAttention extends Module {
     this.scores = { data: scores, shape: mapShape };
     this.probabilities = { data: probabilities, shape: mapShape };
     this.cache = { q: qh, k: kh, v: vh, context, batch, tokens, shape: input.shape };
-    return this.o.forward({ data: masked, shape: input.shape });
+    return this.o.forward({ data: masked, shape: [batch, tokens, d] });
   }
 
   backward(gradOutput: Tensor, extra: AttentionExtraGradients = {}): Tensor {
     const { q, k, v, context, batch, tokens, shape } = requireCache(this.cache, "MultiHeadAttention.backward");
     assertGradShape(gradOutput, shape, "MultiHeadAttention.backward");
-    const { heads, headWidth: dh, width: d } = this;
+    const { heads, headWidth: dh, innerWidth: d } = this;
     const mapShape = [batch, heads, tokens, tokens];
     if (extra.scores) assertGradShape(extra.scores, mapShape, "MultiHeadAttention.backward (extra.scores)");
     if (extra.probabilities)
@@ -210,9 +229,10 @@ export class MultiHeadAttention extends Module {
     const gradQ = fromHeadMajor(gradQHeads, batch, tokens, heads, dh);
     const gradK = fromHeadMajor(gradKHeads, batch, tokens, heads, dh);
     const gradV = fromHeadMajor(gradVHeads, batch, tokens, heads, dh);
-    const gx = this.q.backward({ data: gradQ, shape }).data;
-    const gk = this.k.backward({ data: gradK, shape }).data;
-    const gv = this.v.backward({ data: gradV, shape }).data;
+    const innerShape = [batch, tokens, d];
+    const gx = this.q.backward({ data: gradQ, shape: innerShape }).data;
+    const gk = this.k.backward({ data: gradK, shape: innerShape }).data;
+    const gv = this.v.backward({ data: gradV, shape: innerShape }).data;
     const out = new Float32Array(gx.length);
     for (let i = 0; i < out.length; i++) out[i] = (gx[i] as number) + (gk[i] as number) + (gv[i] as number);
     return { data: out, shape };

@@ -1,10 +1,11 @@
-import { createRng } from "@mc/core";
+import { createRng, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
 import { checkModuleGradients, randomTensor } from "../test/gradient-check";
 import { erf, GELU, Softmax } from "./activations";
 import { Embedding } from "./embedding";
 import { LayerNorm } from "./layer-norm";
 import { MultiHeadAttention } from "./multi-head-attention";
+import { loadParameters, saveParameters } from "./parameters-io";
 import { createRowTransformer, TransformerEncoderBlock } from "./transformer";
 
 function weightedSum(values: Float32Array, weights: Float32Array): number {
@@ -241,5 +242,70 @@ describe("Transformer", () => {
     expect(model.blocks[0]?.attn.heads).toBe(4);
     expect(model.getParameter("head.weight").value.shape).toEqual([10, 64]);
     expect(() => model.forward(randomTensor([2, 27, 28], 1))).toThrowError(/expected \[batch, 28, 28\]/);
+  });
+});
+
+describe("TransformerEncoderBlock.replaceAttention", () => {
+  const small = () =>
+    createRowTransformer({ seed: 4, layers: 2, heads: 4, width: 8, feedForwardWidth: 8, tokens: 3, tokenSize: 5 });
+
+  it("swaps in an attention with fewer heads under the same parameter names and child order", () => {
+    const model = small();
+    const block = model.blocks[1] as TransformerEncoderBlock;
+    const namesBefore = model.parameters().map((p) => p.name);
+    const replacement = new MultiHeadAttention(8, 3, { seed: 7, headWidth: 2 });
+    const previous = block.replaceAttention(replacement);
+    expect(previous.heads).toBe(4);
+    expect(block.attn).toBe(replacement);
+    expect(model.attentionModules()[1]).toBe(replacement);
+    expect(block.children().map(([name]) => name)).toEqual(["norm1", "attn", "norm2", "ffn"]);
+    expect(model.parameters().map((p) => p.name)).toEqual(namesBefore);
+    expect(model.getParameter("layers.1.attn.q.weight")).toBe(replacement.q.weight);
+    expect(model.getParameter("layers.1.attn.q.weight").value.shape).toEqual([6, 8]);
+    expect(model.getParameter("layers.1.attn.o.weight").value.shape).toEqual([8, 6]);
+    expect(model.getParameter("layers.0.attn.q.weight").value.shape).toEqual([8, 8]);
+    const result = model.forwardWithIntermediates(randomTensor([2, 3, 5], 8));
+    expect(result.attentionScores.map((t) => t.shape)).toEqual([
+      [2, 4, 3, 3],
+      [2, 3, 3, 3],
+    ]);
+    // Saved tensors round-trip through the new names and shapes.
+    const saved = saveParameters(model);
+    expect(saved["layers.1.attn.v.bias"]?.shape).toEqual([6]);
+    const copy = small();
+    (copy.blocks[1] as TransformerEncoderBlock).replaceAttention(new MultiHeadAttention(8, 3, { headWidth: 2 }));
+    expect(loadParameters(copy, saved).missing).toEqual([]);
+    expect(Array.from(copy.getParameter("layers.1.attn.o.weight").value.data)).toEqual(
+      Array.from(replacement.o.weight.value.data),
+    );
+  });
+
+  it("model gradients match finite differences after the swap (the new attention is trained)", () => {
+    const block = new TransformerEncoderBlock(8, 2, { feedForwardWidth: 12, seed: 2 });
+    block.replaceAttention(new MultiHeadAttention(8, 3, { seed: 3, headWidth: 3 }));
+    expect(block.parameters().map((p) => p.name)).toContain("attn.o.weight");
+    checkModuleGradients(block, randomTensor([2, 3, 8], 4), { samples: 12 });
+  });
+
+  it("rejects another model width, an attention that already belongs to a module, and non-attentions", () => {
+    const model = small();
+    const block = model.blocks[0] as TransformerEncoderBlock;
+    let caught: unknown;
+    try {
+      block.replaceAttention(new MultiHeadAttention(6, 2));
+    } catch (error) {
+      caught = error;
+    }
+    expect(ShapeMismatchError.isInstance(caught)).toBe(true);
+    expect(String(caught)).toMatch(/replaceAttention: attention has model width 6 but this block has width 8/);
+    const other = model.blocks[1] as TransformerEncoderBlock;
+    expect(() => block.replaceAttention(other.attn)).toThrowError(
+      /already belongs to a module .*"layers\.1\.attn\.q\.weight"/,
+    );
+    expect(() => block.replaceAttention(block.attn)).toThrowError(/already belongs to a module/);
+    expect(() => block.replaceAttention({ width: 8 } as unknown as MultiHeadAttention)).toThrowError(
+      /must be an @mc\/nn MultiHeadAttention/,
+    );
+    expect(model.getParameter("layers.0.attn.q.weight")).toBe(block.attn.q.weight);
   });
 });

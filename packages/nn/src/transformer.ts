@@ -1,4 +1,4 @@
-import { assertInteger, createRng, formatShape, ShapeMismatchError, type Tensor } from "@mc/core";
+import { assertInteger, createRng, formatShape, InvalidArgumentError, ShapeMismatchError, type Tensor } from "@mc/core";
 import { GELU } from "./activations";
 import { LayerNorm } from "./layer-norm";
 import { Linear } from "./linear";
@@ -18,18 +18,21 @@ export interface TransformerEncoderBlockOptions {
  * Children: `norm1`, `attn` (q, k, v, o), `norm2`, `ffn` (fc1, gelu, fc2).
  */
 export class TransformerEncoderBlock extends Module {
+  /** Model width (input and output of the block and of its attention). */
+  readonly width: number;
   readonly norm1: LayerNorm;
-  readonly attn: MultiHeadAttention;
   readonly norm2: LayerNorm;
   readonly ffn: Sequential;
+  private attention: MultiHeadAttention;
   private shape: readonly number[] | undefined;
 
   constructor(width: number, heads: number, options: TransformerEncoderBlockOptions = {}) {
     super();
     const { feedForwardWidth = 4 * width, seed = 0 } = options;
     assertInteger(feedForwardWidth, "TransformerEncoderBlock", "options.feedForwardWidth", { min: 1 });
+    this.width = assertInteger(width, "TransformerEncoderBlock", "width", { min: 1 });
     this.norm1 = this.addModule("norm1", new LayerNorm(width));
-    this.attn = this.addModule("attn", new MultiHeadAttention(width, heads, { seed }));
+    this.attention = this.addModule("attn", new MultiHeadAttention(width, heads, { seed }));
     this.norm2 = this.addModule("norm2", new LayerNorm(width));
     this.ffn = this.addModule(
       "ffn",
@@ -39,6 +42,59 @@ export class TransformerEncoderBlock extends Module {
         fc2: new Linear(feedForwardWidth, width, { seed: seed + 11 }),
       }),
     );
+  }
+
+  /** The block's attention; swap it with `replaceAttention`. */
+  get attn(): MultiHeadAttention {
+    return this.attention;
+  }
+
+  /**
+   * Puts `attention` in place of this block's attention (e.g. one with fewer heads after head
+   * pruning) and returns the old one. The new attention must have the block's model width and
+   * be freshly built (not part of another module); its parameters take the names the old one's
+   * had, e.g. `layers.<i>.attn.{q,k,v,o}.{weight,bias}` inside a RowTransformer. Optimizers built
+   * before the swap still hold the old parameters: build them afterwards.
+   */
+  replaceAttention(attention: MultiHeadAttention): MultiHeadAttention {
+    const caller = "TransformerEncoderBlock.replaceAttention";
+    if (!(attention instanceof MultiHeadAttention)) {
+      throw new InvalidArgumentError({
+        message: `${caller}: attention must be an @mc/nn MultiHeadAttention`,
+        argument: "attention",
+        value: attention,
+      });
+    }
+    if (attention.width !== this.width) {
+      throw new ShapeMismatchError({
+        message: `${caller}: attention has model width ${attention.width} but this block has width ${this.width}`,
+        expected: [this.width],
+        actual: [attention.width],
+      });
+    }
+    const projections = ["q", "k", "v", "o"] as const;
+    for (const projection of projections) {
+      for (const parameter of attention[projection].parameters()) {
+        const local = parameter === attention[projection].weight ? "weight" : "bias";
+        if (parameter.name !== `${projection}.${local}`) {
+          throw new InvalidArgumentError({
+            message: `${caller}: attention already belongs to a module (its parameter "${projection}.${local}" is named "${parameter.name}"); pass a newly built MultiHeadAttention`,
+            argument: "attention",
+            value: parameter.name,
+          });
+        }
+      }
+    }
+    const previous = this.attention;
+    // The old attention's parameters carry the full dotted path of this block (e.g.
+    // "layers.2.attn.q.weight"); the new ones get the same path.
+    const previousName = previous.q.weight.name;
+    const prefix = previousName.slice(0, previousName.length - "q.weight".length);
+    for (const parameter of attention.parameters()) parameter.name = `${prefix}${parameter.name}`;
+    this.replaceModule("attn", attention);
+    this.attention = attention;
+    this.shape = undefined;
+    return previous;
   }
 
   forward(input: Tensor): Tensor {

@@ -133,30 +133,46 @@ describe("TF.js oracle", () => {
     expectClose(dx.data, tf.grad(f)(tfTensor(x), tfTensor(dy)).dataSync(), "dx", x.shape, 2e-4);
   });
 
-  it("MultiHeadAttention forward and gradients", () => {
+  // The second case has an inner width (3 heads · 5) other than the model width 8, as after
+  // physical head removal.
+  it.each([
+    { heads: 2, headWidth: undefined, seed: 13 },
+    { heads: 3, headWidth: 5, seed: 17 },
+  ])("MultiHeadAttention forward and gradients (heads $heads, headWidth $headWidth)", ({ heads, headWidth, seed }) => {
     const width = 8;
-    const heads = 2;
     const tokens = 5;
-    const attention = new MultiHeadAttention(width, heads, { seed: 13 });
-    const x = randomTensor([2, tokens, width], 14);
+    const dh = headWidth ?? width / heads;
+    const inner = heads * dh;
+    const attention = new MultiHeadAttention(width, heads, { seed, headWidth });
+    const x = randomTensor([2, tokens, width], seed + 1);
     const y = attention.forward(x);
-    const dy = randomTensor([2, tokens, width], 15);
+    const dy = randomTensor([2, tokens, width], seed + 2);
     attention.zeroGrad();
     const dx = attention.backward(dy);
-    const projection = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
-      tf.add(tf.matMul(tf.reshape(xi, [-1, width]), w, false, true), b);
-    const splitHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [2, tokens, heads, width / heads]), [0, 2, 1, 3]);
+    const projection = (xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, inFeatures: number) =>
+      tf.add(tf.matMul(tf.reshape(xi, [-1, inFeatures]), w, false, true), b);
+    const splitHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [2, tokens, heads, dh]), [0, 2, 1, 3]);
     const f = (...args: tf.Tensor[]) => {
       const [xi, wq, bq, wk, bk, wv, bv, wo, bo] = args as [tf.Tensor, ...tf.Tensor[]];
-      const q = splitHeads(projection(xi, wq as tf.Tensor, bq as tf.Tensor));
-      const k = splitHeads(projection(xi, wk as tf.Tensor, bk as tf.Tensor));
-      const v = splitHeads(projection(xi, wv as tf.Tensor, bv as tf.Tensor));
-      const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(width / heads));
+      const q = splitHeads(projection(xi, wq as tf.Tensor, bq as tf.Tensor, width));
+      const k = splitHeads(projection(xi, wk as tf.Tensor, bk as tf.Tensor, width));
+      const v = splitHeads(projection(xi, wv as tf.Tensor, bv as tf.Tensor, width));
+      const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh));
       const context = tf.matMul(tf.softmax(scores), v);
-      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [-1, width]);
-      return tf.reshape(tf.add(tf.matMul(merged, wo as tf.Tensor, false, true), bo as tf.Tensor), [2, tokens, width]);
+      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [-1, inner]);
+      return tf.reshape(projection(merged, wo as tf.Tensor, bo as tf.Tensor, inner), [2, tokens, width]);
     };
     const parameters = attention.parameters();
+    expect(parameters.map((p) => p.value.shape)).toEqual([
+      [inner, width],
+      [inner],
+      [inner, width],
+      [inner],
+      [inner, width],
+      [inner],
+      [width, inner],
+      [width],
+    ]);
     const args = [tfTensor(x), ...parameters.map((p) => tfTensor(p.value))];
     expectClose(y.data, f(...args).dataSync(), "y", y.shape);
     const grads = tf.grads(f)(args, tfTensor(dy));

@@ -1,18 +1,12 @@
 import { assertInteger, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
-import { type Dataset, gatherBatch, type RowTransformer, softmaxCrossEntropy } from "@mc/nn";
+import { type Dataset, gatherBatch, type MultiHeadAttention, type RowTransformer, softmaxCrossEntropy } from "@mc/nn";
 import { type HeadImportanceResult, headImportance } from "./head-importance";
 
-interface MaskedAttention {
-  heads: number;
-  headMask: Float32Array;
-  headMaskGrad: Float32Array;
-}
-
-function attentionsOf(model: RowTransformer, caller: string): MaskedAttention[] {
+function attentionsOf(model: RowTransformer, caller: string): MultiHeadAttention[] {
   if (typeof model !== "object" || model === null || !Array.isArray(model.blocks)) {
     throw new InvalidArgumentError({ message: `${caller}: model must be an @mc/nn RowTransformer`, argument: "model" });
   }
-  return model.blocks.map((block) => block.attn as unknown as MaskedAttention);
+  return model.blocks.map((block) => block.attn);
 }
 
 /** The model's head masks ξ, [layers × heads] row-major (all layers must have the same head count). */

@@ -10,6 +10,7 @@ import {
   checkOptionalBias,
   checkOptions,
   checkOutput,
+  checkPackKind,
   checkScale,
   dtypeRange,
 } from "./validate-args";
@@ -51,13 +52,7 @@ export function packLinearInt8(weight: Int8Array, options: PackLinearInt8Options
 }
 
 function checkPacked(packed: PackedLinearInt8, caller: string): void {
-  if (packed === null || typeof packed !== "object" || packed.kind !== "PackedLinearInt8") {
-    throw new InvalidArgumentError({
-      message: `${caller}: packed must come from packLinearInt8`,
-      argument: "packed",
-      value: packed,
-    });
-  }
+  checkPackKind(packed, "PackedLinearInt8", "packLinearInt8", caller);
 }
 
 /**

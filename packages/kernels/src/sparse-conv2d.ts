@@ -9,6 +9,7 @@ import {
   checkOptionalBias,
   checkOptions,
   checkOutput,
+  checkPackKind,
 } from "./validate-args";
 
 export interface PackSparseConv2dOptions {
@@ -74,13 +75,7 @@ export function sparseConv2dPacked(
   output?: Float32Array,
 ): Float32Array {
   const caller = "sparseConv2dPacked";
-  if (packed === null || typeof packed !== "object" || packed.kind !== "PackedSparseConv2d") {
-    throw new InvalidArgumentError({
-      message: `${caller}: packed must come from packSparseConv2d`,
-      argument: "packed",
-      value: packed,
-    });
-  }
+  checkPackKind(packed, "PackedSparseConv2d", "packSparseConv2d", caller);
   checkOptions(shape, caller);
   const batch = checkDimension(shape.batch, caller, "shape.batch");
   const height = checkDimension(shape.height, caller, "shape.height");

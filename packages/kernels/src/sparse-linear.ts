@@ -8,6 +8,7 @@ import {
   checkOptionalBias,
   checkOptions,
   checkOutput,
+  checkPackKind,
 } from "./validate-args";
 
 /** Compressed sparse rows; the same shape as @mc/prune's `toCsr` output. */
@@ -283,13 +284,7 @@ export function sparseLinearPacked(
   output?: Float32Array,
 ): Float32Array {
   const caller = "sparseLinearPacked";
-  if (packed === null || typeof packed !== "object" || packed.kind !== "PackedSparseLinear") {
-    throw new InvalidArgumentError({
-      message: `${caller}: packed must come from packSparseLinear`,
-      argument: "packed",
-      value: packed,
-    });
-  }
+  checkPackKind(packed, "PackedSparseLinear", "packSparseLinear", caller);
   checkDimension(batch, caller, "batch");
   checkFloat32Array(input, caller, "input");
   checkLength(input, batch * packed.inFeatures, caller, "input", [batch, packed.inFeatures]);

@@ -166,3 +166,14 @@ function describe(value: unknown): string {
   if (typeof value === "object") return (value as object).constructor?.name ?? "object";
   return `${typeof value} ${String(value)}`;
 }
+
+/** `packed` is a pack of this kind (its `kind` tag), made by the named packing function. */
+export function checkPackKind(packed: unknown, kind: string, packer: string, caller: string): void {
+  if (packed === null || typeof packed !== "object" || (packed as { kind?: unknown }).kind !== kind) {
+    throw new InvalidArgumentError({
+      message: `${caller}: packed must come from ${packer}`,
+      argument: "packed",
+      value: packed,
+    });
+  }
+}

@@ -1,4 +1,4 @@
-import { assertInteger, assertOneOf, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
+import { assertInteger, assertOneOf, ShapeMismatchError } from "@mc/core";
 import type { PackedSparseConv2d } from "./packed-sparse-linear";
 import { dispatchPackedConv, makeResident } from "./select-kernel";
 import { type CsrMatrix, checkedSparseWeight, type SparseCodebookWeight } from "./sparse-linear";

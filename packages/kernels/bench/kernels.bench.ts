@@ -29,6 +29,7 @@ const only = process.argv
   .find((a) => a.startsWith("--only="))
   ?.slice(7);
 const cases = benchCases().filter((c) => only === undefined || c.id.includes(only));
+const loadAverageAtStart = loadavg();
 
 function ours(c: BenchCase): () => unknown {
   const { weight, scales } = weightsFor(c);
@@ -132,9 +133,10 @@ const rows = cases.map((c) => {
 const result = {
   date: new Date().toISOString(),
   machine: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, Node ${process.version}`,
+  loadAverageAtStart,
   loadAverageAtEnd: loadavg(),
-  note: "Shared, busy 2-core machine (load average 20+ from other jobs during the run); best-of-N wall time per call, in-process columns measured before and after the onnxruntime-web phase. GOP = 2·m·k·n operations.",
-  ours: "per call, operands copied into wasm memory and (int8/fp32) B packed every call; peers hold B as a prepacked initializer",
+  note: "Shared 2-core machine: compare runs by their load averages (1 ≈ this bench alone). Best-of-N wall time per call, in-process columns measured before and after the onnxruntime-web phase. GOP = 2·m·k·n operations.",
+  ours: "per call, operands copied into wasm memory and (int8/fp32) A and B packed every call, the 4-bit weight copied in row chunks; peers hold B as a prepacked initializer",
   rows,
   linearDynamicInt8_784x300_batch1_microseconds: { js: linearJs * 1e6, wasm1: linearWasm * 1e6 },
 };
@@ -151,7 +153,7 @@ const lines = [
   "",
   `linearDynamicInt8 784→300, batch 1: js ${f(linearJs * 1e6)} µs, wasm ${f(linearWasm * 1e6)} µs per call`,
   "",
-  `${result.date} · ${result.machine} · load average at end ${loadavg()
+  `${result.date} · ${result.machine} · load average at start ${loadAverageAtStart[0]!.toFixed(1)}, at end ${loadavg()
     .map((v) => v.toFixed(1))
     .join(" / ")} · GOP/s (2·m·k·n per second), best of repeated calls`,
 ];

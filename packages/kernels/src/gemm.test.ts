@@ -1,6 +1,9 @@
 import { InvalidArgumentError, McError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
+import { expectClose, randomFloats } from "../test/helpers";
 import { gemm } from "./gemm";
+import { gemm_f32__ref } from "./ref/reference-kernels";
+import { availableTiers, useTier } from "./select-kernel";
 
 describe("gemm", () => {
   it("computes a 2×3·3×2 product equal to the hand-computed result", () => {
@@ -62,4 +65,35 @@ describe("gemm", () => {
       expect(McError.isInstance(error)).toBe(true);
     }
   });
+
+  for (const tier of availableTiers()) {
+    it(`on tier ${tier} matches the reference where k blocks, row blocks, A panels and B panel groups end`, () => {
+      // k = 300 spans two k blocks of 256 (the second accumulates onto the first, beta once),
+      // m = 70 is a 64-row block plus a 6-row one ending in a half-empty 4-row A panel, and
+      // n = 75 is 9 whole B panels (a group of 8 and one more) plus a partial one.
+      let seed = 400;
+      const [m, k, n] = [70, 300, 75];
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const a = randomFloats(m * k, seed++);
+          const b = randomFloats(k * n, seed++);
+          const c0 = randomFloats(m * n, seed++);
+          const expected = c0.slice();
+          gemm_f32__ref(a, b, expected, m, k, n, transposeA, transposeB, 0.5, 2);
+          useTier(tier);
+          let c: Float32Array;
+          try {
+            c = gemm(a, b, { m, k, n, transposeA, transposeB, alpha: 0.5, beta: 2, c: c0.slice() });
+          } finally {
+            useTier(undefined);
+          }
+          expectClose(c, expected, [m, k, n], {
+            rtol: 1e-5,
+            atol: 1e-5 * Math.sqrt(k),
+            what: `gemm ${tier} tA=${transposeA} tB=${transposeB}`,
+          });
+        }
+      }
+    });
+  }
 });

@@ -1,7 +1,11 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
+import { expectExact, randomBytes, randomFloats } from "../test/helpers";
 import { dynamicQuantizeLinear } from "./dynamic-quantize-linear";
+import { gemm } from "./gemm";
 import { linearDynamicInt8, linearStaticInt8, packLinearInt8 } from "./linear-int8";
+import { dynamic_quantize_linear_f32u8__ref, linear_x8s8f32__ref } from "./ref/reference-kernels";
+import { availableTiers, useTier } from "./select-kernel";
 
 describe("quantized linear layers", () => {
   const weight = new Int8Array([1, -2, 3, 4, 5, -6]); // [2 out × 3 in]
@@ -88,4 +92,83 @@ describe("quantized linear layers", () => {
   it("batch 0 gives empty output", () => {
     expect(linearDynamicInt8(new Float32Array(0), 0, packed).length).toBe(0);
   });
+
+  for (const tier of availableTiers()) {
+    const withTier = <T>(fn: () => T): T => {
+      useTier(tier);
+      try {
+        return fn();
+      } finally {
+        useTier(undefined);
+      }
+    };
+
+    it(`linearDynamicInt8 batch 1 on tier ${tier} stays bit-exact across calls, memory growth and NaN/Inf inputs`, () => {
+      // 784 → 300 is the batch-1 latency case; the wasm tier keeps its buffers with the pack,
+      // so consecutive calls, a memory grow in between and the NaN fallback must not leak state.
+      const [k, n] = [784, 300];
+      const weight = randomBytes(Int8Array, n * k, 41);
+      const scales = randomFloats(n, 42).map((s) => Math.abs(s) * 0.01 + 1e-4);
+      const bias = randomFloats(n, 43);
+      const p = packLinearInt8(weight, { outFeatures: n, inFeatures: k, scales, bias });
+      const reference = (x: Float32Array) => {
+        const q = dynamic_quantize_linear_f32u8__ref(x);
+        const y = new Float32Array(n);
+        linear_x8s8f32__ref(q.data, q.zeroPoint, q.scale, 1, weight, scales, bias, n, k, y);
+        return y;
+      };
+      const inputs = [randomFloats(k, 44, 3), randomFloats(k, 45, 0.01), new Float32Array(k)];
+      for (const x of inputs)
+        expectExact(
+          withTier(() => linearDynamicInt8(x, 1, p)),
+          reference(x),
+          [1, k, n],
+          tier,
+        );
+      // A large product grows the wasm memory, which replaces its buffer.
+      withTier(() => gemm(randomFloats(256 * 512, 46), randomFloats(512 * 256, 47), { m: 256, k: 512, n: 256 }));
+      for (const x of inputs)
+        expectExact(
+          withTier(() => linearDynamicInt8(x, 1, p)),
+          reference(x),
+          [1, k, n],
+          tier,
+        );
+      // NaN in the SIMD body and in the scalar tail, and an infinity: every tier agrees with the JS tier.
+      for (const [at, value] of [
+        [100, Number.NaN],
+        [783, Number.NaN],
+        [5, Number.POSITIVE_INFINITY],
+      ] as const) {
+        const x = randomFloats(k, 48);
+        x[at] = value;
+        useTier("js");
+        const expected = (() => {
+          try {
+            return linearDynamicInt8(x, 1, p);
+          } finally {
+            useTier(undefined);
+          }
+        })();
+        expectExact(
+          withTier(() => linearDynamicInt8(x, 1, p)),
+          expected,
+          [1, k, n],
+          `${tier} x[${at}] = ${value}`,
+        );
+      }
+    });
+
+    it(`dynamicQuantizeLinear on tier ${tier} is bit-exact on long inputs, NaN in the SIMD body or tail included`, () => {
+      for (const at of [-1, 0, 517, 1030]) {
+        const x = randomFloats(1031, 49, 4);
+        if (at >= 0) x[at] = Number.NaN;
+        const expected = dynamic_quantize_linear_f32u8__ref(x);
+        const got = withTier(() => dynamicQuantizeLinear(x));
+        expect(got.scale).toBe(expected.scale);
+        expect(got.zeroPoint).toBe(expected.zeroPoint);
+        expectExact(got.data, expected.data, [x.length], `dynamicQuantizeLinear NaN at ${at}`);
+      }
+    });
+  }
 });

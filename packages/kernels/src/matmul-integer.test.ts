@@ -1,6 +1,9 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
+import { expectExact, randomBytes } from "../test/helpers";
 import { matmulInteger } from "./matmul-integer";
+import { matmul_x8x8s32__ref } from "./ref/reference-kernels";
+import { availableTiers, useTier } from "./select-kernel";
 
 describe("matmulInteger", () => {
   it("subtracts scalar zero points before multiplying (ONNX MatMulInteger example)", () => {
@@ -60,4 +63,31 @@ describe("matmulInteger", () => {
       Array.from(matmulInteger(new Uint8Array(0), new Uint8Array(0), { m: 2, k: 0, n: 1, aZeroPoint: 3 })),
     ).toEqual([0, 0]);
   });
+
+  for (const tier of availableTiers()) {
+    it(`on tier ${tier} is bit-exact where row blocks, 4-row panels and 8-panel B groups end`, () => {
+      // k = 8191 (odd) makes the wasm tier's row block 16 rows, so m = 18 ends a block inside
+      // the A panels and leaves 2 row-major rows; n = 75 is 9 whole B panels (a group of 8 and
+      // one more) plus a partial one.
+      let seed = 300;
+      for (const [m, k, n] of [
+        [18, 8191, 75],
+        [7, 130, 130],
+      ] as const) {
+        const a = randomBytes(Uint8Array, m * k, seed++);
+        const b = randomBytes(Int8Array, k * n, seed++);
+        const aZero = Int32Array.from({ length: m }, (_, i) => (i * 37) % 256);
+        const bZero = Int32Array.from({ length: n }, (_, j) => ((j * 53) % 256) - 128);
+        const expected = new Int32Array(m * n);
+        matmul_x8x8s32__ref(a, b, expected, m, k, n, aZero, bZero);
+        useTier(tier);
+        try {
+          const c = matmulInteger(a, b, { m, k, n, aZeroPoint: aZero, bZeroPoint: bZero });
+          expectExact(c, expected, [m, k, n], `matmulInteger ${tier}`);
+        } finally {
+          useTier(undefined);
+        }
+      }
+    });
+  }
 });

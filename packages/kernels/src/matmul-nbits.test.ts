@@ -1,6 +1,9 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
+import { expectClose, randomBytes, randomFloats } from "../test/helpers";
 import { matmulNBits } from "./matmul-nbits";
+import { matmul_f32u4f32__ref } from "./ref/reference-kernels";
+import { availableTiers, useTier } from "./select-kernel";
 
 describe("matmulNBits", () => {
   it("dequantizes low nibble first with the default zero point 8", () => {
@@ -70,4 +73,46 @@ describe("matmulNBits", () => {
     });
     expect(Array.from(y)).toEqual([3, 3]);
   });
+
+  for (const tier of availableTiers()) {
+    it(`on tier ${tier} matches the reference over many row chunks, every block size and extreme zero points`, () => {
+      // k = 4096 with blockSize 32 is 2 KiB a row, so n = 71 crosses the wasm tier's 64 KiB
+      // row chunks (32 + 32 + 7 rows, an odd tail). x ≥ 0 makes Σ x·q and zp·Σ x large and
+      // alike, the worst case for the kernel's Σ x·q − zp·Σ x per block.
+      let seed = 70;
+      for (const [m, k, n, blockSize] of [
+        [2, 4096, 71, 32],
+        [1, 1000, 9, 16],
+        [1, 1000, 9, 64],
+        [3, 333, 5, 128],
+      ] as const) {
+        const blocks = Math.ceil(k / blockSize);
+        const weight = randomBytes(Uint8Array, n * blocks * (blockSize / 2), seed++);
+        const scales = randomFloats(n * blocks, seed++).map((s) => s * 0.05);
+        const x = randomFloats(m * k, seed++).map((v) => Math.abs(v));
+        const zeroBytes = n * Math.ceil(blocks / 2);
+        for (const zeroPoints of [
+          undefined,
+          new Uint8Array(zeroBytes),
+          new Uint8Array(zeroBytes).fill(0xff),
+          randomBytes(Uint8Array, zeroBytes, seed++),
+        ]) {
+          const expected = new Float32Array(m * n);
+          matmul_f32u4f32__ref(x, m, k, n, weight, scales, zeroPoints, blockSize, undefined, expected);
+          useTier(tier);
+          let y: Float32Array;
+          try {
+            y = matmulNBits(x, { m, k, n, weight, scales, zeroPoints, blockSize });
+          } finally {
+            useTier(undefined);
+          }
+          expectClose(y, expected, [m, k, n], {
+            rtol: 1e-5,
+            atol: 1e-5 * Math.sqrt(k),
+            what: `matmulNBits ${tier} block ${blockSize} zp ${zeroPoints?.[0] ?? "none"}`,
+          });
+        }
+      }
+    });
+  }
 });

@@ -10,6 +10,7 @@ export interface WasmKernelExports {
   heap_base(): number;
   pack_b_f32(b: number, k: number, n: number, transB: number, out: number): void;
   transpose_f32(a: number, rows: number, cols: number, out: number): void;
+  pack_a_f32(a: number, m: number, k: number, transA: number, out: number): void;
   gemm_f32_4x8__wasmsimd(
     a: number,
     packedB: number,

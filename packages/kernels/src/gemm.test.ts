@@ -1,9 +1,9 @@
 import { InvalidArgumentError, McError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectClose, randomFloats } from "../test/helpers";
+import { expectClose, randomFloats, withTier } from "../test/helpers";
 import { gemm } from "./gemm";
 import { gemm_f32__ref } from "./ref/reference-kernels";
-import { availableTiers, useTier } from "./select-kernel";
+import { availableTiers } from "./select-kernel";
 
 describe("gemm", () => {
   it("computes a 2×3·3×2 product equal to the hand-computed result", () => {
@@ -80,13 +80,9 @@ describe("gemm", () => {
           const c0 = randomFloats(m * n, seed++);
           const expected = c0.slice();
           gemm_f32__ref(a, b, expected, m, k, n, transposeA, transposeB, 0.5, 2);
-          useTier(tier);
-          let c: Float32Array;
-          try {
-            c = gemm(a, b, { m, k, n, transposeA, transposeB, alpha: 0.5, beta: 2, c: c0.slice() });
-          } finally {
-            useTier(undefined);
-          }
+          const c = withTier(tier, () =>
+            gemm(a, b, { m, k, n, transposeA, transposeB, alpha: 0.5, beta: 2, c: c0.slice() }),
+          );
           expectClose(c, expected, [m, k, n], {
             rtol: 1e-5,
             atol: 1e-5 * Math.sqrt(k),

@@ -1,11 +1,11 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectExact, randomBytes, randomFloats } from "../test/helpers";
+import { expectExact, randomBytes, randomFloats, withTier } from "../test/helpers";
 import { dynamicQuantizeLinear } from "./dynamic-quantize-linear";
 import { gemm } from "./gemm";
 import { linearDynamicInt8, linearStaticInt8, packLinearInt8 } from "./linear-int8";
 import { dynamic_quantize_linear_f32u8__ref, linear_x8s8f32__ref } from "./ref/reference-kernels";
-import { availableTiers, useTier } from "./select-kernel";
+import { availableTiers } from "./select-kernel";
 
 describe("quantized linear layers", () => {
   const weight = new Int8Array([1, -2, 3, 4, 5, -6]); // [2 out × 3 in]
@@ -94,15 +94,6 @@ describe("quantized linear layers", () => {
   });
 
   for (const tier of availableTiers()) {
-    const withTier = <T>(fn: () => T): T => {
-      useTier(tier);
-      try {
-        return fn();
-      } finally {
-        useTier(undefined);
-      }
-    };
-
     it(`linearDynamicInt8 batch 1 on tier ${tier} stays bit-exact across calls, memory growth and NaN/Inf inputs`, () => {
       // 784 → 300 is the batch-1 latency case; the wasm tier keeps its buffers with the pack,
       // so consecutive calls, a memory grow in between and the NaN fallback must not leak state.
@@ -120,16 +111,16 @@ describe("quantized linear layers", () => {
       const inputs = [randomFloats(k, 44, 3), randomFloats(k, 45, 0.01), new Float32Array(k)];
       for (const x of inputs)
         expectExact(
-          withTier(() => linearDynamicInt8(x, 1, p)),
+          withTier(tier, () => linearDynamicInt8(x, 1, p)),
           reference(x),
           [1, k, n],
           tier,
         );
       // A large product grows the wasm memory, which replaces its buffer.
-      withTier(() => gemm(randomFloats(256 * 512, 46), randomFloats(512 * 256, 47), { m: 256, k: 512, n: 256 }));
+      withTier(tier, () => gemm(randomFloats(256 * 512, 46), randomFloats(512 * 256, 47), { m: 256, k: 512, n: 256 }));
       for (const x of inputs)
         expectExact(
-          withTier(() => linearDynamicInt8(x, 1, p)),
+          withTier(tier, () => linearDynamicInt8(x, 1, p)),
           reference(x),
           [1, k, n],
           tier,
@@ -142,16 +133,9 @@ describe("quantized linear layers", () => {
       ] as const) {
         const x = randomFloats(k, 48);
         x[at] = value;
-        useTier("js");
-        const expected = (() => {
-          try {
-            return linearDynamicInt8(x, 1, p);
-          } finally {
-            useTier(undefined);
-          }
-        })();
+        const expected = withTier("js", () => linearDynamicInt8(x, 1, p));
         expectExact(
-          withTier(() => linearDynamicInt8(x, 1, p)),
+          withTier(tier, () => linearDynamicInt8(x, 1, p)),
           expected,
           [1, k, n],
           `${tier} x[${at}] = ${value}`,
@@ -164,7 +148,7 @@ describe("quantized linear layers", () => {
         const x = randomFloats(1031, 49, 4);
         if (at >= 0) x[at] = Number.NaN;
         const expected = dynamic_quantize_linear_f32u8__ref(x);
-        const got = withTier(() => dynamicQuantizeLinear(x));
+        const got = withTier(tier, () => dynamicQuantizeLinear(x));
         expect(got.scale).toBe(expected.scale);
         expect(got.zeroPoint).toBe(expected.zeroPoint);
         expectExact(got.data, expected.data, [x.length], `dynamicQuantizeLinear NaN at ${at}`);

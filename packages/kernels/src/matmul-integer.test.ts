@@ -1,9 +1,9 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectExact, randomBytes } from "../test/helpers";
+import { expectExact, randomBytes, withTier } from "../test/helpers";
 import { matmulInteger } from "./matmul-integer";
 import { matmul_x8x8s32__ref } from "./ref/reference-kernels";
-import { availableTiers, useTier } from "./select-kernel";
+import { availableTiers } from "./select-kernel";
 
 describe("matmulInteger", () => {
   it("subtracts scalar zero points before multiplying (ONNX MatMulInteger example)", () => {
@@ -80,13 +80,8 @@ describe("matmulInteger", () => {
         const bZero = Int32Array.from({ length: n }, (_, j) => ((j * 53) % 256) - 128);
         const expected = new Int32Array(m * n);
         matmul_x8x8s32__ref(a, b, expected, m, k, n, aZero, bZero);
-        useTier(tier);
-        try {
-          const c = matmulInteger(a, b, { m, k, n, aZeroPoint: aZero, bZeroPoint: bZero });
-          expectExact(c, expected, [m, k, n], `matmulInteger ${tier}`);
-        } finally {
-          useTier(undefined);
-        }
+        const c = withTier(tier, () => matmulInteger(a, b, { m, k, n, aZeroPoint: aZero, bZeroPoint: bZero }));
+        expectExact(c, expected, [m, k, n], `matmulInteger ${tier}`);
       }
     });
   }

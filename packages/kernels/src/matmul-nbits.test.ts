@@ -1,9 +1,9 @@
 import { InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectClose, randomBytes, randomFloats } from "../test/helpers";
+import { expectClose, randomBytes, randomFloats, withTier } from "../test/helpers";
 import { matmulNBits } from "./matmul-nbits";
 import { matmul_f32u4f32__ref } from "./ref/reference-kernels";
-import { availableTiers, useTier } from "./select-kernel";
+import { availableTiers } from "./select-kernel";
 
 describe("matmulNBits", () => {
   it("dequantizes low nibble first with the default zero point 8", () => {
@@ -99,13 +99,7 @@ describe("matmulNBits", () => {
         ]) {
           const expected = new Float32Array(m * n);
           matmul_f32u4f32__ref(x, m, k, n, weight, scales, zeroPoints, blockSize, undefined, expected);
-          useTier(tier);
-          let y: Float32Array;
-          try {
-            y = matmulNBits(x, { m, k, n, weight, scales, zeroPoints, blockSize });
-          } finally {
-            useTier(undefined);
-          }
+          const y = withTier(tier, () => matmulNBits(x, { m, k, n, weight, scales, zeroPoints, blockSize }));
           expectClose(y, expected, [m, k, n], {
             rtol: 1e-5,
             atol: 1e-5 * Math.sqrt(k),

@@ -1,7 +1,7 @@
 import { createRng, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectClose } from "../test/helpers";
-import { availableTiers, useTier } from "./select-kernel";
+import { expectClose, withTier } from "../test/helpers";
+import { availableTiers } from "./select-kernel";
 import { packSparseConv2d, sparseConv2dPacked } from "./sparse-conv2d";
 import type { SparseCodebookWeight } from "./sparse-linear";
 
@@ -62,15 +62,6 @@ function referenceConv(
         }
   return y;
 }
-
-const withTier = <T>(tier: "js" | "wasm-simd", fn: () => T): T => {
-  useTier(tier);
-  try {
-    return fn();
-  } finally {
-    useTier(undefined);
-  }
-};
 
 for (const tier of availableTiers()) {
   describe(`sparseConv2dPacked on tier ${tier}`, () => {

@@ -1,8 +1,8 @@
 import { createRng, InvalidArgumentError, ShapeMismatchError } from "@mc/core";
 import { describe, expect, it } from "vitest";
-import { expectClose } from "../test/helpers";
+import { expectClose, withTier } from "../test/helpers";
 import { spmm_f32csr__ref } from "./ref/reference-kernels";
-import { availableTiers, useTier } from "./select-kernel";
+import { availableTiers } from "./select-kernel";
 import { packSparseLinear, type SparseCodebookWeight, sparseLinear, sparseLinearPacked } from "./sparse-linear";
 
 /** A random CSR codebook weight at the given density; codes are Uint8 or Uint16. */
@@ -46,15 +46,6 @@ function reference(w: SparseCodebookWeight, x: Float32Array, batch: number, bias
   if (relu) for (let i = 0; i < y.length; i++) y[i] = Math.max(0, y[i]!);
   return y;
 }
-
-const withTier = <T>(tier: "js" | "wasm-simd", fn: () => T): T => {
-  useTier(tier);
-  try {
-    return fn();
-  } finally {
-    useTier(undefined);
-  }
-};
 
 for (const tier of availableTiers()) {
   describe(`sparseLinearPacked on tier ${tier}`, () => {

@@ -21,8 +21,8 @@ import {
   requantize_f32x8__ref,
   spmm_f32csr__ref,
 } from "../src/ref/reference-kernels";
-import { availableTiers, useTier } from "../src/select-kernel";
-import { expectClose, expectExact, randomBytes, randomFloats } from "./helpers";
+import { availableTiers } from "../src/select-kernel";
+import { expectClose, expectExact, randomBytes, randomFloats, withTier } from "./helpers";
 
 /**
  * One generated edge-case matrix per kernel family, run on every tier this runtime offers
@@ -36,15 +36,6 @@ SHAPES.push([13, 64, 33], [33, 129, 40], [64, 300, 31], [2, 1000, 3]);
 
 for (const tier of availableTiers()) {
   describe(`edge-case matrix on tier ${tier}`, () => {
-    const withTier = <T>(fn: () => T): T => {
-      useTier(tier);
-      try {
-        return fn();
-      } finally {
-        useTier(undefined);
-      }
-    };
-
     it("gemm matches gemm_f32__ref within 1e-5 relative for every transpose/alpha/beta case", () => {
       let seed = 1;
       for (const [m, k, n] of SHAPES) {
@@ -59,7 +50,9 @@ for (const tier of availableTiers()) {
             ] as const) {
               const expected = c0.slice();
               gemm_f32__ref(a, b, expected, m, k, n, transposeA, transposeB, alpha, beta);
-              const c = withTier(() => gemm(a, b, { m, k, n, transposeA, transposeB, alpha, beta, c: c0.slice() }));
+              const c = withTier(tier, () =>
+                gemm(a, b, { m, k, n, transposeA, transposeB, alpha, beta, c: c0.slice() }),
+              );
               expectClose(c, expected, [m, k, n], {
                 rtol: 1e-5,
                 atol: 1e-5 * Math.sqrt(k),
@@ -94,7 +87,7 @@ for (const tier of availableTiers()) {
               const bZ = typeof bZeroPoint === "number" ? new Int32Array(n).fill(bZeroPoint) : bZeroPoint;
               const expected = new Int32Array(m * n);
               matmul_x8x8s32__ref(a, b, expected, m, k, n, aZ, bZ);
-              const c = withTier(() => matmulInteger(a, b, { m, k, n, aZeroPoint, bZeroPoint }));
+              const c = withTier(tier, () => matmulInteger(a, b, { m, k, n, aZeroPoint, bZeroPoint }));
               expectExact(c, expected, [m, k, n], `matmulInteger a${aSigned ? "s8" : "u8"} b${bSigned ? "s8" : "u8"}`);
             }
           }
@@ -106,7 +99,7 @@ for (const tier of availableTiers()) {
       for (const k of [1, 2, 8, 9, 1024]) {
         const a = new Uint8Array(4 * k).fill(255);
         const b = new Int8Array(k * 9).fill(-128);
-        const c = withTier(() => matmulInteger(a, b, { m: 4, k, n: 9 }));
+        const c = withTier(tier, () => matmulInteger(a, b, { m: 4, k, n: 9 }));
         expectExact(c, new Int32Array(36).fill(-255 * 128 * k), [4, k, 9]);
       }
     });
@@ -134,7 +127,7 @@ for (const tier of availableTiers()) {
           inFeatures,
           expected,
         );
-        const y = withTier(() => linearDynamicInt8(x, batch, packed));
+        const y = withTier(tier, () => linearDynamicInt8(x, batch, packed));
         expectExact(y, expected, [batch, inFeatures, outFeatures], "linearDynamicInt8");
 
         const xq = randomBytes(Uint8Array, batch * inFeatures, seed++);
@@ -152,11 +145,11 @@ for (const tier of availableTiers()) {
             inFeatures,
             staticExpected,
           );
-          const ys = withTier(() => linearStaticInt8(xq, batch, packed, { inputScale: 0.02, inputZeroPoint }));
+          const ys = withTier(tier, () => linearStaticInt8(xq, batch, packed, { inputScale: 0.02, inputZeroPoint }));
           expectExact(ys, staticExpected, [batch, inFeatures, outFeatures], "linearStaticInt8");
           const requantExpected = new Uint8Array(staticExpected.length);
           requantize_f32x8__ref(staticExpected, 0.05, 128, 0, 255, requantExpected);
-          const yq = withTier(() =>
+          const yq = withTier(tier, () =>
             linearStaticInt8(xq, batch, packed, {
               inputScale: 0.02,
               inputZeroPoint,
@@ -189,7 +182,9 @@ for (const tier of availableTiers()) {
           for (const zp of [undefined, zeroPoints]) {
             const expected = new Float32Array(m * n);
             matmul_f32u4f32__ref(x, m, k, n, weight, scales, zp, blockSize, bias, expected);
-            const y = withTier(() => matmulNBits(x, { m, k, n, weight, scales, zeroPoints: zp, blockSize, bias }));
+            const y = withTier(tier, () =>
+              matmulNBits(x, { m, k, n, weight, scales, zeroPoints: zp, blockSize, bias }),
+            );
             expectClose(y, expected, [m, k, n], { rtol: 1e-5, atol: 1e-5, what: `matmulNBits block ${blockSize}` });
           }
         }
@@ -215,10 +210,10 @@ for (const tier of availableTiers()) {
               const pattern = new RegExp(`columnIndices\\[${e}\\] = ${bad} is outside \\[0, ${cols}\\)`);
               const values = randomFloats(22, 9);
               expect(() =>
-                withTier(() => sparseLinear(x, batch, { rows, cols, rowPointers, columnIndices: ci, values })),
+                withTier(tier, () => sparseLinear(x, batch, { rows, cols, rowPointers, columnIndices: ci, values })),
               ).toThrow(pattern);
               expect(() =>
-                withTier(() =>
+                withTier(tier, () =>
                   sparseCodebookLinear(x, batch, {
                     rows,
                     cols,
@@ -234,7 +229,7 @@ for (const tier of availableTiers()) {
               for (const codeIndices of [codes.slice(), Uint16Array.from(codes)]) {
                 codeIndices[e] = badCode;
                 expect(() =>
-                  withTier(() =>
+                  withTier(tier, () =>
                     sparseCodebookLinear(x, batch, { rows, cols, rowPointers, columnIndices, codeIndices, codebook }),
                   ),
                 ).toThrow(new RegExp(`codeIndices\\[${e}\\] = ${badCode} is outside the codebook of ${size} entries`));
@@ -286,7 +281,7 @@ for (const tier of availableTiers()) {
           expected,
         );
         expectClose(
-          withTier(() => sparseLinear(x, batch, csr, bias)),
+          withTier(tier, () => sparseLinear(x, batch, csr, bias)),
           expected,
           [batch, cols, rows],
           { what: "sparseLinear" },
@@ -305,7 +300,7 @@ for (const tier of availableTiers()) {
           bias,
           lutExpected,
         );
-        const lut = withTier(() =>
+        const lut = withTier(tier, () =>
           sparseCodebookLinear(
             x,
             batch,
@@ -314,7 +309,7 @@ for (const tier of availableTiers()) {
           ),
         );
         expectClose(lut, lutExpected, [batch, cols, rows], { what: "sparseCodebookLinear" });
-        const lut16 = withTier(() =>
+        const lut16 = withTier(tier, () =>
           sparseCodebookLinear(
             x,
             batch,
@@ -332,7 +327,7 @@ for (const tier of availableTiers()) {
         expectClose(lut16, lutExpected, [batch, cols, rows], { what: "sparseCodebookLinear Uint16Array codes" });
         // 40 entries: uint8 codes past the 16-entry swizzle kernel take the general lookup.
         const wideCodebook = Float32Array.from([...codebook, ...randomFloats(24, seed++)]);
-        const lutWide = withTier(() =>
+        const lutWide = withTier(tier, () =>
           sparseCodebookLinear(
             x,
             batch,
@@ -346,7 +341,7 @@ for (const tier of availableTiers()) {
         gemm_f32lut__ref(x, batch, rows, cols, indices, codebook, bias, denseExpected);
         const dense16 = Uint16Array.from(indices);
         for (const idx of [indices, dense16]) {
-          const y = withTier(() =>
+          const y = withTier(tier, () =>
             codebookLinear(x, batch, { outFeatures: rows, inFeatures: cols, indices: idx, codebook }, bias),
           );
           expectClose(y, denseExpected, [batch, cols, rows], { what: `codebookLinear ${idx.constructor.name}` });
@@ -367,7 +362,7 @@ for (const tier of availableTiers()) {
       ];
       for (const x of cases) {
         const expected = dynamic_quantize_linear_f32u8__ref(x);
-        const got = withTier(() => dynamicQuantizeLinear(x));
+        const got = withTier(tier, () => dynamicQuantizeLinear(x));
         expect(got.scale).toBe(expected.scale);
         expect(got.zeroPoint).toBe(expected.zeroPoint);
         expectExact(got.data, expected.data, [x.length], "dynamicQuantizeLinear");

@@ -1,5 +1,6 @@
 import { createRng } from "@mc/core";
 import { expect } from "vitest";
+import { type Tier, useTier } from "../src/select-kernel";
 
 export function randomFloats(count: number, seed: number, scale = 1): Float32Array {
   const rng = createRng(seed);
@@ -58,5 +59,15 @@ export function expectClose(
         `${what} index ${i}: got ${a}, expected ${e} (shape [${shape.join(", ")}], rtol ${rtol}, atol ${atol})`,
       );
     }
+  }
+}
+
+/** Runs `fn` with every op pinned to `tier`, then restores automatic selection. */
+export function withTier<T>(tier: Tier, fn: () => T): T {
+  useTier(tier);
+  try {
+    return fn();
+  } finally {
+    useTier(undefined);
   }
 }
